@@ -1,0 +1,26 @@
+# `make run`: set up and train the default experiment; `make test`: set up and run the tests.
+PY := .venv/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := dataset-fashion-mnist fonts-arphic-ukai fonts-arphic-uming espeak-ng
+
+.PHONY: setup run test bench
+
+setup: .venv/.installed
+
+.venv/.installed: pyproject.toml
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); fi
+	python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+run: setup
+	$(PY) launch.py --config experiments/wgan.py
+
+test: setup
+	$(PY) -m pytest -n 2
+
+bench: setup
+	$(PY) bench/step_speed.py

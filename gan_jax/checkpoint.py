@@ -1,0 +1,84 @@
+"""Checkpoints with orbax: the whole train state plus the data position, exact resume.
+
+Each checkpoint under ``WORKDIR/checkpoints/<step>/`` holds two items: ``state`` (the
+TrainState pytree: params, optimizer states, EMA, step, PRNG key, hyperparameters)
+and ``data`` (JSON: the input pipeline's position). A checkpoint that cannot be read is
+reported and the previous one is used; a state with non-finite values is never saved.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+import jax
+import jax.numpy as jnp
+import orbax.checkpoint as ocp
+
+
+class CheckpointError(RuntimeError):
+  pass
+
+
+def _abstract(state):
+  return jax.tree.map(ocp.utils.to_shape_dtype_struct, state)
+
+
+def all_finite(state) -> bool:
+  leaves = [x for x in jax.tree.leaves(state) if jnp.issubdtype(x.dtype, jnp.floating)]
+  return bool(jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])))
+
+
+class Checkpointer:
+  def __init__(self, workdir: str, keep: int = 3, read_only: bool = False):
+    self.directory = os.path.abspath(os.path.join(workdir, "checkpoints"))
+    options = ocp.CheckpointManagerOptions(
+        max_to_keep=keep, create=not read_only, read_only=read_only,
+        enable_async_checkpointing=not read_only)
+    self.manager = ocp.CheckpointManager(self.directory, options=options,
+                                         item_names=("state", "data"))
+
+  def steps(self) -> list[int]:
+    return sorted(self.manager.all_steps())
+
+  def save(self, step: int, state, position: int) -> None:
+    if not all_finite(state):
+      raise CheckpointError(f"Refusing to save a state with non-finite values at step {step}.")
+    self.manager.save(step, args=ocp.args.Composite(
+        state=ocp.args.StandardSave(state),
+        data=ocp.args.JsonSave({"position": int(position)})), force=True)
+
+  def restore_latest(self, target):
+    """(state, position, step) from the newest readable checkpoint, or None if none exist.
+
+    `target` is a state of the right structure (e.g. a fresh one); a checkpoint that
+    fails to load is logged and skipped in favour of the one before it.
+    """
+    abstract = _abstract(target)
+    errors = []
+    for step in reversed(self.steps()):
+      try:
+        restored = self.manager.restore(step, args=ocp.args.Composite(
+            state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()))
+      except Exception as e:  # orbax raises many types for damaged files
+        msg = (f"Checkpoint {self.directory}/{step} is unreadable or partial "
+               f"({type(e).__name__}: {str(e)[:200]}); falling back to the previous one.")
+        logging.warning(msg)
+        print("WARNING:", msg, flush=True)
+        errors.append(step)
+        continue
+      return restored["state"], int(restored["data"]["position"]), step
+    if errors:
+      raise CheckpointError(
+          f"No readable checkpoint in {self.directory} (tried steps {errors}). Move the "
+          "directory away to start afresh.")
+    return None
+
+  def latest_step(self) -> int | None:
+    steps = self.steps()
+    return steps[-1] if steps else None
+
+  def wait(self):
+    self.manager.wait_until_finished()
+
+  def close(self):
+    self.manager.close()

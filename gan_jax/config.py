@@ -1,0 +1,170 @@
+"""Config helpers shared by every experiment.
+
+An experiment is `experiments/<name>.py` with `get_config(arg=None)`; `arg` is a comma
+list such as ``"smoke,data=grid25"`` parsed by :func:`parse_arg`. :func:`base` holds the
+standard keys of ../shared/DESIGN.md, so every experiment starts from the same shape.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import ml_collections
+
+
+def parse_arg(arg: str | None, **defaults: Any) -> ml_collections.ConfigDict:
+  """Parses ``"smoke,data=grid25,lr=1e-3"`` into a ConfigDict typed by `defaults`.
+
+  A bare word sets a bool default to True. Every key must be one of `defaults`;
+  values are converted to the type of their default.
+  """
+  out = dict(defaults)
+  for item in filter(None, (s.strip() for s in (arg or "").split(","))):
+    key, has_value, value = item.partition("=")
+    if key not in defaults:
+      raise ValueError(
+          f"Unknown config arg {key!r}{_did_you_mean(key, defaults)}. "
+          f"Valid args: {', '.join(sorted(defaults))}.")
+    default = defaults[key]
+    if not has_value:
+      if not isinstance(default, bool):
+        raise ValueError(f"Config arg {key!r} needs a value, e.g. {key}={default}.")
+      out[key] = True
+    elif isinstance(default, bool):
+      if value.lower() not in ("true", "false", "1", "0"):
+        raise ValueError(f"Config arg {key}={value!r} must be true or false.")
+      out[key] = value.lower() in ("true", "1")
+    elif default is None or isinstance(default, str):
+      out[key] = value
+    else:
+      try:
+        out[key] = type(default)(value)
+      except ValueError:
+        raise ValueError(
+            f"Config arg {key}={value!r} is not a {type(default).__name__}.") from None
+  return ml_collections.ConfigDict(out)
+
+
+def base(seed: int = 0) -> ml_collections.ConfigDict:
+  """The keys every experiment shares (DESIGN.md, 'Config')."""
+  c = ml_collections.ConfigDict()
+  c.seed = seed
+  c.method = "gan"
+
+  c.data = ml_collections.ConfigDict()
+  c.data.name = "grid25"
+  c.data.batch_size = 256
+  c.data.path = ""
+
+  c.model = ml_collections.ConfigDict()
+  c.model.name = "mlp"
+  c.model.z_dim = 2
+  c.model.z_dist = "normal"  # normal | uniform
+  c.model.width = 512
+  c.model.depth = 3
+  c.model.spectral_norm = False
+
+  c.loss = ml_collections.ConfigDict()
+  c.loss.name = "nonsaturating"
+
+  # {name: {weight, every}}; weight_clip: {c, every}.
+  c.regularizers = ml_collections.ConfigDict()
+
+  c.train = ml_collections.ConfigDict()
+  c.train.steps = 2000
+  c.train.n_critic = 1
+  c.train.n_gen = 1
+
+  c.optim = ml_collections.ConfigDict()
+  for net in ("g", "d"):
+    c.optim[net] = optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
+
+  c.ema = ml_collections.ConfigDict()
+  c.ema.decay = 0.0
+
+  c.parallel = ml_collections.ConfigDict()
+  c.parallel.num_devices = 0  # 0: all local devices
+
+  c.log = ml_collections.ConfigDict()
+  c.log.every = 100
+  c.ckpt = ml_collections.ConfigDict()
+  c.ckpt.every = 1000
+  c.ckpt.keep = 3
+  c.sample = ml_collections.ConfigDict()
+  c.sample.every = 500
+  c.sample.num = 1024
+  c.eval = ml_collections.ConfigDict()
+  c.eval.every = 1000
+  c.eval.num_samples = 2500
+  c.eval.metrics = ("toy",)
+  return c
+
+
+def optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
+              schedule: str = "constant") -> ml_collections.ConfigDict:
+  """An optimizer entry: `name` is adam | rmsprop | sgd; b1/b2 are Adam's betas;
+  `schedule` is constant | linear (decay to 0 at train.steps)."""
+  return ml_collections.ConfigDict(dict(name=name, lr=lr, b1=b1, b2=b2, schedule=schedule))
+
+
+def regularizer(weight: float = 0.0, every: int = 1, **kwargs) -> ml_collections.ConfigDict:
+  """A regularizer entry: `weight` multiplies the penalty, applied every `every` D updates."""
+  return ml_collections.ConfigDict(dict(weight=weight, every=every, **kwargs))
+
+
+def flat_keys(config: ml_collections.ConfigDict, prefix: str = "") -> dict[str, Any]:
+  """{"a.b.c": value} for every leaf of a ConfigDict."""
+  out = {}
+  for key, value in config.items():
+    name = f"{prefix}{key}"
+    if isinstance(value, ml_collections.ConfigDict):
+      out.update(flat_keys(value, name + "."))
+    else:
+      out[name] = value
+  return out
+
+
+def flat_keys_dict(tree: dict, prefix: str = "") -> dict[str, Any]:
+  """{"a.b.c": value} for every leaf of a nested plain dict (e.g. a saved config.json)."""
+  out = {}
+  for key, value in tree.items():
+    if isinstance(value, dict):
+      out.update(flat_keys_dict(value, f"{prefix}{key}."))
+    else:
+      out[f"{prefix}{key}"] = value
+  return out
+
+
+def _did_you_mean(key: str, valid) -> str:
+  close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
+  return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_overrides(config: ml_collections.ConfigDict, keys) -> None:
+  """Raises a ValueError naming the closest valid key for every unknown dotted key."""
+  valid = flat_keys(config)
+  for key in keys:
+    if key in valid or any(v.startswith(key + ".") for v in valid):
+      continue
+    raise ValueError(f"Unknown config key {key!r}{_did_you_mean(key, valid)}.")
+
+
+def apply_overrides(config: ml_collections.ConfigDict, overrides: dict[str, Any]
+                    ) -> ml_collections.ConfigDict:
+  """A copy of `config` with dotted-key overrides applied; unknown keys and wrong types fail."""
+  config = ml_collections.ConfigDict(config.to_dict())
+  check_overrides(config, overrides)
+  valid = flat_keys(config)
+  for key, value in overrides.items():
+    old = valid[key]
+    if old is not None and not isinstance(value, type(old)) and not (
+        isinstance(old, float) and isinstance(value, int) and not isinstance(value, bool)):
+      raise TypeError(f"Config key {key!r} is a {type(old).__name__} "
+                      f"(value {old!r}); got {value!r}.")
+    *path, leaf = key.split(".")
+    node = config
+    for p in path:
+      node = node[p]
+    node[leaf] = float(value) if isinstance(old, float) else value
+  config.lock()
+  return config

@@ -1,0 +1,1 @@
+"""Evaluation metrics: pure maths in small modules (`toy`, ...) plus an evaluator."""

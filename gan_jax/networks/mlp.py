@@ -1,0 +1,40 @@
+"""MLP generator and discriminator for 1-D and 2-D toy data (the WGAN-GP toy networks:
+`depth` hidden layers of `width` ReLU units, Gulrajani et al., 2017, App. C)."""
+from __future__ import annotations
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from gan_jax.networks.layers import maybe_sn
+
+
+class Generator(nn.Module):
+  out_dim: int
+  width: int = 512
+  depth: int = 3
+
+  @nn.compact
+  def __call__(self, z, train: bool = True):
+    x = z
+    for _ in range(self.depth):
+      x = nn.relu(nn.Dense(self.width)(x))
+    return nn.Dense(self.out_dim)(x)
+
+
+class Discriminator(nn.Module):
+  width: int = 512
+  depth: int = 3
+  spectral_norm: bool = False
+
+  @nn.compact
+  def __call__(self, x, train: bool = True):
+    for _ in range(self.depth):
+      x = nn.relu(maybe_sn(nn.Dense(self.width), self.spectral_norm)(x, train))
+    return jnp.squeeze(maybe_sn(nn.Dense(1), self.spectral_norm)(x, train), -1)
+
+
+def build(config, data_shape):
+  """(G, D) for points of shape `data_shape` = (d,)."""
+  m = config.model
+  return (Generator(out_dim=data_shape[-1], width=m.width, depth=m.depth),
+          Discriminator(width=m.width, depth=m.depth, spectral_norm=m.spectral_norm))

@@ -1,0 +1,109 @@
+"""Data parallelism behind a small interface.
+
+On one device the step is plain `jax.jit`. On N local devices it runs under `jax.pmap`
+with the global batch split over devices and gradients / metrics averaged by
+`jax.lax.pmean`. Random draws that depend on the batch (z, interpolation weights) go
+through `Context`, which draws the *global* batch of noise on every device and keeps
+its own slice, so N devices compute exactly what one device computes on the same
+global batch. Multi-host: call `jax.distributed.initialize()` before anything else
+(launch.py does when `--distributed` is given); pmap then spans each host's devices.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+AXIS = "batch"
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+  """What a method needs to know about the devices it runs on (static, hashable)."""
+  axis_name: str | None = None
+  num_devices: int = 1
+
+  def pmean(self, tree):
+    return jax.lax.pmean(tree, self.axis_name) if self.axis_name else tree
+
+  def _draw(self, sampler, key, shape, **kwargs):
+    if self.axis_name is None:
+      return sampler(key, shape, **kwargs)
+    local = shape[0]
+    full = sampler(key, (local * self.num_devices,) + tuple(shape[1:]), **kwargs)
+    index = jax.lax.axis_index(self.axis_name)
+    return jax.lax.dynamic_slice_in_dim(full, index * local, local)
+
+  def normal(self, key, shape, dtype=jnp.float32):
+    """N(0, 1) noise of the local batch `shape`, the same numbers as on one device."""
+    return self._draw(jax.random.normal, key, shape, dtype=dtype)
+
+  def uniform(self, key, shape, minval=0.0, maxval=1.0, dtype=jnp.float32):
+    return self._draw(jax.random.uniform, key, shape, minval=minval, maxval=maxval,
+                      dtype=dtype)
+
+  def randint(self, key, shape, minval, maxval):
+    return self._draw(jax.random.randint, key, shape, minval=minval, maxval=maxval)
+
+
+def num_devices(requested: int, global_batch: int) -> int:
+  """The device count to use; 0 means all local devices. Checks the batch divides."""
+  available = jax.local_device_count()
+  n = requested or available
+  if n > available:
+    raise ValueError(f"parallel.num_devices={requested} but only {available} local "
+                     f"devices exist; set it to at most {available} (0 = all).")
+  if global_batch % n:
+    good = [b for b in range(global_batch - n, global_batch + n + 1) if b > 0 and b % n == 0]
+    raise ValueError(
+        f"data.batch_size={global_batch} does not divide over {n} devices; use a "
+        f"multiple of {n} (e.g. {good[0]}), or set parallel.num_devices.")
+  return n
+
+
+def context(n: int) -> Context:
+  return Context(AXIS, n) if n > 1 else Context()
+
+
+def compile_step(step: Callable, n: int, donate: bool = True) -> Callable:
+  """jit for one device, pmap over `n` devices. `step(state, batch) -> (state, metrics)`."""
+  if n == 1:
+    return jax.jit(step, donate_argnums=(0,) if donate else ())
+  return jax.pmap(step, axis_name=AXIS, devices=jax.local_devices()[:n],
+                  donate_argnums=(0,) if donate else ())
+
+
+def _sharding(n: int) -> jax.sharding.NamedSharding:
+  mesh = jax.sharding.Mesh(np.array(jax.local_devices()[:n]), (AXIS,))
+  return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(AXIS))
+
+
+def replicate(tree, n: int):
+  """Copies a pytree onto `n` devices with a leading axis n (pmap's layout); identity for n=1."""
+  if n == 1:
+    return tree
+  sharding = _sharding(n)
+  return jax.tree.map(
+      lambda x: jax.device_put(np.broadcast_to(np.asarray(x), (n,) + np.shape(x)), sharding),
+      tree)
+
+
+def unreplicate(tree, n: int):
+  """The copy on the first device (the state is identical on all of them)."""
+  return tree if n == 1 else jax.tree.map(lambda x: x[0], tree)
+
+
+def put_batch(batch: Any, n: int, axis: int = 1):
+  """Host batch [..., B, ...] -> on device; for n > 1 as [n, ..., B/n, ...] split over
+  devices (`axis` is the batch axis)."""
+  if n == 1:
+    return jax.device_put(batch)
+
+  def split(x):
+    x = np.asarray(x)
+    shape = x.shape[:axis] + (n, x.shape[axis] // n) + x.shape[axis + 1:]
+    return np.moveaxis(x.reshape(shape), axis, 0)
+  return jax.device_put(jax.tree.map(split, batch), _sharding(n))

@@ -1,0 +1,100 @@
+"""gan_jax command line.
+
+  python launch.py --config experiments/<name>.py[:args] [--workdir DIR]
+                   [--config.a.b=value ...] [--mode train|sample|eval] [--num_samples N]
+
+`train` writes DIR as ../shared/DESIGN.md describes and resumes when DIR holds a
+checkpoint; `sample` writes DIR/samples.npz; `eval` writes DIR/eval.json.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+
+from absl import flags
+from ml_collections import config_flags
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Experiment file and args, e.g. experiments/wgan.py:data=grid25,smoke.",
+    lock_config=True)
+_WORKDIR = flags.DEFINE_string("workdir", None,
+                               "Run directory; default runs/<experiment>-<timestamp>.")
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"], "What to do.")
+_NUM_SAMPLES = flags.DEFINE_integer("num_samples", 10_000, "Samples for --mode sample.")
+_ALLOW_CHANGE = flags.DEFINE_bool(
+    "allow_config_change", False, "Resume even if the config differs from the saved one.")
+_PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
+_DISTRIBUTED = flags.DEFINE_bool(
+    "distributed", False, "Call jax.distributed.initialize() first (multi-host runs).")
+
+
+def _config_spec(argv) -> str | None:
+  for i, a in enumerate(argv):
+    if a.startswith("--config="):
+      return a.split("=", 1)[1]
+    if a == "--config" and i + 1 < len(argv):
+      return argv[i + 1]
+  return None
+
+
+def _explain_flag_error(argv, error: Exception) -> str:
+  """Turns a flag-parsing failure into a message naming the key and the closest one."""
+  from gan_jax import config as config_lib, experiment
+  spec = _config_spec(argv)
+  keys = [a[len("--config."):].split("=", 1)[0] for a in argv if a.startswith("--config.")]
+  if spec:
+    try:
+      config = experiment.load_config(spec)
+    except Exception as e:  # the experiment file's own error (e.g. an unknown arg)
+      return f"--config {spec}: {e}"
+    try:
+      config_lib.check_overrides(config, keys)
+    except ValueError as e:
+      return str(e)
+    values = config_lib.flat_keys(config)
+    for a in argv:
+      key, _, value = a[len("--config."):].partition("=")
+      if a.startswith("--config.") and key in values and values[key] is not None:
+        kind = type(values[key])
+        try:
+          kind(value) if kind in (int, float) else None
+        except ValueError:
+          return (f"Config key {key!r} is a {kind.__name__} (default {values[key]!r}); "
+                  f"got {value!r}.")
+  return str(error).strip("'\"").replace("\\n", " ")
+
+
+def main(argv):
+  if _DISTRIBUTED.value:
+    import jax
+    jax.distributed.initialize()
+  from gan_jax import experiment, train
+  del argv
+  config = _CONFIG.value
+  spec = _config_spec(sys.argv)
+  workdir = _WORKDIR.value or os.path.join(
+      "runs", f"{experiment.name(spec)}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
+  print(f"workdir: {workdir}", flush=True)
+  if _MODE.value == "train":
+    train.train(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
+                progress=_PROGRESS.value)
+  elif _MODE.value == "sample":
+    train.sample(config, workdir, _NUM_SAMPLES.value)
+  else:
+    train.evaluate(config, workdir)
+
+
+if __name__ == "__main__":
+  try:
+    argv = flags.FLAGS(sys.argv)
+  except Exception as e:  # absl, ml_collections and experiment files raise various types
+    sys.exit(f"launch.py: {_explain_flag_error(sys.argv, e)}")
+  if flags.FLAGS["config"].value is None:
+    sys.exit("launch.py: --config is required, e.g. --config experiments/wgan.py")
+  try:
+    main(argv)
+  except (ValueError, TypeError, FileNotFoundError) as e:
+    if os.environ.get("GAN_JAX_TRACEBACK"):
+      raise
+    sys.exit(f"launch.py: {type(e).__name__}: {e}")

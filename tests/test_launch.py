@@ -1,0 +1,43 @@
+"""launch.py end to end, as a user runs it."""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def launch(*args, cwd=ROOT):
+  return subprocess.run([sys.executable, os.path.join(ROOT, "launch.py"), *args], cwd=cwd,
+                        capture_output=True, text=True, timeout=600)
+
+
+def test_train_then_sample(tmp_path):
+  out = launch("--config", "experiments/gan.py:smoke,data=swissroll,loss=hinge", "--noprogress",
+               "--config.train.steps=10")
+  assert out.returncode == 0, out.stderr[-2000:]
+  workdir = out.stdout.split("workdir: ")[1].split()[0]
+  assert workdir.startswith("runs/gan-")
+  full = os.path.join(ROOT, workdir)
+  try:
+    out = launch("--config", "experiments/gan.py:smoke,data=swissroll,loss=hinge",
+                 "--workdir", full, "--mode", "sample", "--num_samples", "64")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert np.load(os.path.join(full, "samples.npz"))["x"].shape == (64, 2)
+  finally:
+    shutil.rmtree(full, ignore_errors=True)
+
+
+def test_bad_input_messages(tmp_path):
+  out = launch("--config", "experiments/gan.py:smoke", "--config.data.nme=ring8")
+  assert out.returncode != 0 and "Unknown config key 'data.nme' (did you mean 'data.name'?)" \
+      in out.stderr
+  out = launch("--config", "experiments/gan.py:smoke,data=ring9", "--workdir", str(tmp_path))
+  assert out.returncode != 0 and "Unknown data set 'ring9'" in out.stderr \
+      and "ring8" in out.stderr
+  out = launch("--config", "experiments/gan.py:smoke,loss=wgan-gp", "--workdir", str(tmp_path))
+  assert out.returncode != 0 and "Unknown loss 'wgan-gp'" in out.stderr
+  out = launch("--config", "experiments/gan.py:smoke", "--config.train.steps=many")
+  assert out.returncode != 0 and "'train.steps' is a int" in out.stderr

@@ -1,0 +1,120 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gan_jax import methods, train_step as step_lib
+from gan_jax.data import pipeline, toy
+
+
+def setup(config):
+  source = toy.ToySource(config.data.name, config.data.batch_size, config.seed)
+  method = methods.get(config.method).build(config, source.shape)
+  state = step_lib.init_state(config, method, jax.random.PRNGKey(config.seed), source.batch(0))
+  batches = pipeline.host_batches(source, 0, config.train.n_critic)
+  return method, state, batches
+
+
+def tree_equal(a, b):
+  return all(jax.tree.leaves(jax.tree.map(lambda x, y: bool(jnp.array_equal(x, y)), a, b)))
+
+
+def test_d_update_leaves_g_unchanged_and_g_update_leaves_d_unchanged(make_config):
+  config = make_config("wgan.py:smoke")
+  method, state, batches = setup(config)
+  d_update, g_update = step_lib.make_updates(config, method)
+  batch = jax.tree.map(lambda x: x[0], next(batches))
+  after_d, _ = jax.jit(d_update, static_argnums=3)(state, batch, jax.random.PRNGKey(1), 0)
+  assert tree_equal(after_d.g, state.g) and tree_equal(after_d.g_opt, state.g_opt)
+  assert not tree_equal(after_d.d["params"], state.d["params"])
+  after_g, _ = jax.jit(g_update)(after_d, batch, jax.random.PRNGKey(2))
+  assert tree_equal(after_g.d, after_d.d) and tree_equal(after_g.d_opt, after_d.d_opt)
+  assert not tree_equal(after_g.g["params"], after_d.g["params"])
+
+
+def test_d_objective_has_zero_gradient_wrt_g(make_config):
+  config = make_config("gan.py:smoke")
+  method, state, batches = setup(config)
+  batch = jax.tree.map(lambda x: x[0], next(batches))
+  grad_g = jax.grad(lambda g: step_lib.d_objective(
+      g, state.d["params"], state, batch, jax.random.PRNGKey(3), step_lib.parallel.Context(),
+      0, method, {})[0])(state.g["params"])
+  leaves = jax.tree.leaves(grad_g)
+  assert leaves and all(float(jnp.abs(x).max()) == 0.0 for x in leaves)
+
+
+@pytest.mark.parametrize("n_critic,n_gen", [(5, 1), (1, 2)])
+def test_updates_per_step_show_in_optimizer_counts(make_config, n_critic, n_gen):
+  config = make_config("wgan.py:smoke", **{"train.n_critic": n_critic, "train.n_gen": n_gen,
+                                           "optim.d.schedule": "constant",
+                                           "optim.g.schedule": "constant"})
+  method, state, batches = setup(config)
+  step = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))
+  for _ in range(3):
+    state, metrics = step(state, next(batches))
+  assert int(state.d_opt.count) == 3 * n_critic and int(state.g_opt.count) == 3 * n_gen
+  assert int(state.step) == 3 and int(state.nonfinite_step) == -1
+  assert {"d_loss", "g_loss", "gradient_penalty", "wasserstein"} <= set(metrics)
+
+
+def test_linear_models_match_hand_computed_sgd_step(make_config):
+  """G(z) = A z + c, D(x) = w.x + b, Wasserstein loss, SGD. With A = 0 every fake is
+  c, so D's gradient is (c - mean(real), 0) and G's gradient w.r.t. c is -w."""
+  lr = 0.1
+  config = make_config("gan.py:smoke", **{
+      "loss.name": "wasserstein", "model.depth": 0, "optim.d.name": "sgd",
+      "optim.g.name": "sgd", "optim.d.lr": lr, "optim.g.lr": lr})
+  method, state, batches = setup(config)
+  g = jax.tree.map(lambda x: x, state.g)
+  g["params"]["Dense_0"]["kernel"] = jnp.zeros_like(g["params"]["Dense_0"]["kernel"])
+  state = state.replace(g=g)
+  batch = next(batches)
+  c0 = np.asarray(g["params"]["Dense_0"]["bias"])
+  w0 = np.asarray(state.d["params"]["Dense_0"]["kernel"])[:, 0]
+  b0 = float(state.d["params"]["Dense_0"]["bias"][0])
+  new, _ = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))(state, batch)
+  w1 = w0 - lr * (c0 - batch["x"][0].mean(0))
+  np.testing.assert_allclose(new.d["params"]["Dense_0"]["kernel"][:, 0], w1, rtol=1e-5)
+  assert float(new.d["params"]["Dense_0"]["bias"][0]) == pytest.approx(b0)
+  np.testing.assert_allclose(new.g["params"]["Dense_0"]["bias"], c0 + lr * w1, rtol=1e-5)
+
+
+def test_ema_tracks_g_params(make_config):
+  config = make_config("gan.py:smoke", **{"ema.decay": 0.5})
+  method, state, batches = setup(config)
+  step = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))
+  before = state.ema
+  new, _ = step(state, next(batches))
+  expected = jax.tree.map(lambda e, p: 0.5 * e + 0.5 * p, before, new.g["params"])
+  for a, b in zip(jax.tree.leaves(new.ema), jax.tree.leaves(expected)):
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+  assert make_config("gan.py:smoke").ema.decay == 0 and setup(make_config("gan.py:smoke"))[1].ema is None
+
+
+def test_same_seed_same_numbers(make_config):
+  config = make_config("wgan.py:smoke")
+  results = []
+  for _ in range(2):
+    method, state, batches = setup(config)
+    step = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))
+    for _ in range(3):
+      state, metrics = step(state, next(batches))
+    results.append(state)
+  assert tree_equal(results[0], results[1])
+
+
+def test_linear_schedule_decays_to_zero_and_keeps_the_base_rate_an_array(make_config):
+  config = make_config("wgan.py:smoke")
+  assert config.optim.d.schedule == "linear"
+  _, d_tx = step_lib.optimizers(config)
+  total = config.train.steps * config.train.n_critic
+  params = {"w": jnp.ones(3)}
+  opt = d_tx.init(params)
+  assert float(opt[0].hyperparams["learning_rate"]) == pytest.approx(config.optim.d.lr)
+  sizes = []
+  for _ in range(total + 1):
+    updates, opt = d_tx.update({"w": jnp.ones(3)}, opt, params)
+    sizes.append(float(jnp.abs(updates["w"]).max()))
+  assert sizes[0] == pytest.approx(config.optim.d.lr, rel=1e-3)
+  assert sizes[total // 2] == pytest.approx(config.optim.d.lr / 2, rel=0.05)
+  assert sizes[-1] == 0.0
