@@ -25,7 +25,7 @@ def measure(spec: str, n: int, steps: int) -> dict:
   from gan_jax import train_step as step_lib
   from gan_jax.data import pipeline
   config = experiment.load_config(os.path.join(ROOT, spec))
-  run = train.Run(config)
+  run = train.Run(config, parallel.context(n))
   state = parallel.replicate(run.init_state(), n)
   step = parallel.compile_step(step_lib.keyed(step_lib.make_train_step(
       config, run.method, parallel.context(n))), n)

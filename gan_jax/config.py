@@ -54,14 +54,20 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.data = ml_collections.ConfigDict()
   c.data.name = "grid25"
   c.data.batch_size = 256
-  c.data.path = ""
+  c.data.path = ""          # data.name=folder: a folder of images
+  c.data.image_size = 0     # images: resize to this size (0: the data set's own)
+  c.data.channels = 0       # images: 1 or 3 (0: the data set's own)
+  c.data.flip = False       # images: random horizontal flips
 
   c.model = ml_collections.ConfigDict()
   c.model.name = "mlp"
   c.model.z_dim = 2
   c.model.z_dist = "normal"  # normal | uniform
-  c.model.width = 512
+  c.model.width = 512         # MLP units; base channel count of conv nets
   c.model.depth = 3
+  c.model.kernel_size = 4
+  c.model.g_norm = "batch"    # conv nets: batch | layer | none
+  c.model.d_norm = "batch"
   c.model.spectral_norm = False
 
   c.loss = ml_collections.ConfigDict()

@@ -31,10 +31,10 @@ class NonFiniteError(FloatingPointError):
 class Run:
   """What a config builds: the data source, the method and a fresh state."""
 
-  def __init__(self, config):
+  def __init__(self, config, ctx: parallel.Context = parallel.Context()):
     self.config = config
     self.source = data.get_source(config)
-    self.method = methods.get(config.method).build(config, self.source.shape)
+    self.method = methods.get(config.method).build(config, self.source.shape, ctx)
 
   def init_state(self):
     return step_lib.init_state(self.config, self.method, jax.random.PRNGKey(self.config.seed),
@@ -96,9 +96,9 @@ def train(config, workdir: str, allow_config_change: bool = False, progress: boo
   """
   os.makedirs(workdir, exist_ok=True)
   _check_saved_config(config, workdir, allow_config_change)
-  run = Run(config)
   n = parallel.num_devices(config.parallel.num_devices, config.data.batch_size)
   ctx = parallel.context(n)
+  run = Run(config, ctx)
 
   state = run.init_state()
   ckpt = checkpoint.Checkpointer(workdir, keep=config.ckpt.keep)

@@ -41,9 +41,9 @@ SCRIPT = textwrap.dedent("""
         config.unlock()
         config.regularizers = regs
       source = toy.ToySource(config.data.name, config.data.batch_size, config.seed)
-      method = methods.get("gan").build(config, source.shape)
       finals = []
       for n in (1, 4):
+        method = methods.get("gan").build(config, source.shape, parallel.context(n))
         state = step_lib.init_state(config, method, jax.random.PRNGKey(0), source.batch(0))
         step = parallel.compile_step(step_lib.keyed(step_lib.make_train_step(
             config, method, parallel.context(n))), n)

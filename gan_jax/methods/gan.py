@@ -18,9 +18,9 @@ def apply(module, variables, x, train: bool):
 
 
 class Gan:
-  def __init__(self, config, data_shape):
+  def __init__(self, config, data_shape, ctx=parallel.Context()):
     self.data_shape = tuple(data_shape)
-    self.G, self.D = networks.get(config.model.name).build(config, data_shape)
+    self.G, self.D = networks.get(config.model.name).build(config, data_shape, ctx.axis_name)
     self.loss_name = config.loss.name
     self.d_loss_fn, self.g_loss_fn = losses.get(config.loss.name)
     self.z_dim, self.z_dist = int(config.model.z_dim), config.model.z_dist
@@ -78,5 +78,6 @@ class Gan:
     return self.D.apply(d_vars, x, train=False)
 
 
-def build(config, data_shape):
-  return Gan(config, data_shape)
+def build(config, data_shape, ctx=parallel.Context()):
+  """The method for `config`; `ctx` says which devices the train step runs on."""
+  return Gan(config, data_shape, ctx)

@@ -1,5 +1,8 @@
-"""Network families: `get(name)` returns the module whose `build(config, data_shape)`
-makes (G, D). The module is the registry."""
+"""Network families: `get(name)` returns the module whose
+`build(config, data_shape, axis_name=None) -> (G, D)` makes the two Flax modules:
+`G(z, train) -> x` and `D(x, train) -> logits [B]`. `axis_name` is the pmap axis over
+which BatchNorm averages its batch statistics (None on one device), so N devices
+compute what one device computes. The module is the registry."""
 from __future__ import annotations
 
 import importlib

@@ -33,8 +33,10 @@ class Discriminator(nn.Module):
     return jnp.squeeze(maybe_sn(nn.Dense(1), self.spectral_norm)(x, train), -1)
 
 
-def build(config, data_shape):
-  """(G, D) for points of shape `data_shape` = (d,)."""
+def build(config, data_shape, axis_name=None):
+  """(G, D) for points of shape `data_shape` = (d,); no BatchNorm, so `axis_name` (the
+  pmap axis for cross-device statistics) is unused."""
+  del axis_name
   m = config.model
   return (Generator(out_dim=data_shape[-1], width=m.width, depth=m.depth),
           Discriminator(width=m.width, depth=m.depth, spectral_norm=m.spectral_norm))
