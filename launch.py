@@ -22,6 +22,8 @@ _WORKDIR = flags.DEFINE_string("workdir", None,
                                "Run directory; default runs/<experiment>-<timestamp>.")
 _MODE = flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"], "What to do.")
 _NUM_SAMPLES = flags.DEFINE_integer("num_samples", 10_000, "Samples for --mode sample.")
+_INTERPOLATE = flags.DEFINE_bool(
+    "interpolate", False, "With --mode sample: write DIR/interpolation.png (latent walks).")
 _ALLOW_CHANGE = flags.DEFINE_bool(
     "allow_config_change", False, "Resume even if the config differs from the saved one.")
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
@@ -79,6 +81,8 @@ def main(argv):
   if _MODE.value == "train":
     train.train(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
                 progress=_PROGRESS.value)
+  elif _MODE.value == "sample" and _INTERPOLATE.value:
+    train.interpolate(config, workdir)
   elif _MODE.value == "sample":
     train.sample(config, workdir, _NUM_SAMPLES.value)
   else:

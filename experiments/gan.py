@@ -1,24 +1,25 @@
-"""A GAN on toy data with any loss pair.
+"""A GAN with any loss pair, on toy data by default.
 
-Args (comma list): loss=minimax|nonsaturating|lsgan|hinge, data=ring8|grid25|swissroll|
-pdf1d|gauss1d, smoke. E.g. ``--config experiments/gan.py:loss=minimax,data=ring8``.
+Args (comma list): ``loss=minimax|nonsaturating|lsgan|hinge``, ``data=grid25|ring8|
+swissroll|pdf1d|gauss1d|fashion_mnist|...``, ``smoke``. The networks are the WGAN-GP toy
+MLPs (3 hidden layers of 512 ReLU units), Adam 1e-4, beta1 0.5, batch 256.
+E.g. ``--config experiments/gan.py:loss=minimax,data=ring8``.
 """
 from gan_jax import config as config_lib
 
 
 def get_config(arg=None):
-  arg = config_lib.parse_arg(arg, loss="nonsaturating", data="grid25", smoke=False)
+  arg = config_lib.parse_arg(arg, loss="nonsaturating", data="grid25", path="", smoke=False)
   c = config_lib.base()
-  c.data.name = arg.data
+  images = config_lib.set_data(c, arg.data, arg.path)
   c.loss.name = arg.loss
-  c.model.width, c.model.depth = 512, 3
-  c.data.batch_size = 256
+  c.data.batch_size = 64 if images else 256
+  c.model.width, c.model.depth = (64, 3) if images else (512, 3)
   c.train.steps = 10_000
-  c.optim.g = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
-  c.optim.d = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
+  c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 100, 1000, 1000, 1000
+  for net in ("g", "d"):
+    c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
   if arg.smoke:
-    c.train.steps, c.model.width, c.data.batch_size = 20, 32, 64
-    c.log.every = c.sample.every = c.eval.every = c.ckpt.every = 10
-    c.eval.num_samples = c.sample.num = 256
+    config_lib.smoke(c)
   c.lock()
   return c

@@ -99,11 +99,38 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.sample = ml_collections.ConfigDict()
   c.sample.every = 500
   c.sample.num = 1024
+  c.sample.annotate = False  # images: write D's score under each cell of the grid
   c.eval = ml_collections.ConfigDict()
   c.eval.every = 1000
   c.eval.num_samples = 2500
   c.eval.metrics = ("toy",)
   return c
+
+
+TOY_DATA = ("gauss1d", "grid25", "pdf1d", "ring8", "swissroll")
+
+
+def set_data(c: ml_collections.ConfigDict, name: str, path: str = "") -> bool:
+  """Points experiment config `c` at data set `name` with the defaults that go with its
+  kind: the toy MLP and toy metrics for 1-D / 2-D sets, conv nets, z dim 100 and the
+  classifier metrics for images (a folder needs `path`). Returns True for images."""
+  c.data.name, c.data.path = name, path
+  if name in TOY_DATA:
+    c.model.name, c.model.z_dim, c.eval.metrics = "mlp", 2, ("toy",)
+    return False
+  c.model.name, c.model.width, c.model.z_dim = "dcgan", 64, 100
+  c.eval.metrics, c.eval.num_samples, c.sample.num = (), 10_000, 64
+  return True
+
+
+def smoke(c: ml_collections.ConfigDict) -> None:
+  """Shrinks `c` to a run of a few seconds on 2 CPU cores (the `smoke` arg)."""
+  c.train.steps = 20
+  c.log.every = c.sample.every = c.eval.every = c.ckpt.every = 10
+  c.data.batch_size = min(c.data.batch_size, 32 if c.data.name in TOY_DATA else 16)
+  c.model.width = 32 if c.model.name == "mlp" else 8
+  c.eval.num_samples = 256 if c.data.name in TOY_DATA else 128
+  c.sample.num = 256 if c.data.name in TOY_DATA else 16
 
 
 def optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,

@@ -81,6 +81,9 @@ def _sample_picture(run, state, writer, workdir, step, z, real):
     pdf = getattr(run.source.distribution, "pdf", None) if fake.shape[1] == 1 else None
     fig = viz.toy_figure(real, fake, grid, d_values, title=f"step {step}", pdf=pdf)
     pixels = viz.save_figure(fig, path)
+  elif run.config.sample.annotate:  # D's score under each cell
+    scores = np.asarray(sampling.jitted(run.method, "discriminate")(state.d, fake))
+    pixels = viz.save_figure(viz.annotated_grid(fake, scores, f"step {step}: D(x)"), path)
   else:
     pixels = viz.image_grid(fake)
     viz.save_image(pixels, path)
@@ -176,6 +179,21 @@ def sample(config, workdir: str, num_samples: int) -> str:
   path = os.path.join(workdir, "samples.npz")
   np.savez(path, x=x)
   print(f"Wrote {num_samples} samples of step {step} to {path}.", flush=True)
+  return path
+
+
+def interpolate(config, workdir: str, pairs: int = 8, steps: int = 10) -> str:
+  """Writes DIR/interpolation.png: for each of `pairs` random z pairs, a row walking
+  linearly and a row walking spherically between them (latest checkpoint)."""
+  run = Run(config)
+  if len(run.source.shape) != 3:
+    raise ValueError(f"--interpolate needs image data; {config.data.name!r} is not images.")
+  state, _, step = run.restore(workdir)
+  z = sampling.interpolation_latents(run.method, pairs, steps, config.seed + 40_000)
+  x = sampling.generate(run.method, sampling.generator_variables(state), z)
+  path = os.path.join(workdir, "interpolation.png")
+  viz.save_image(viz.image_grid(x, rows=2 * pairs), path, scale=2)
+  print(f"Wrote {path}: {pairs} pairs x (linear row, spherical row), step {step}.", flush=True)
   return path
 
 

@@ -83,6 +83,23 @@ def image_grid(images: np.ndarray, rows: int | None = None, pad: int = 2) -> np.
   return grid
 
 
+def annotated_grid(images: np.ndarray, scores: np.ndarray, title: str = "") -> "plt.Figure":
+  """Image grid with D's score written under each cell."""
+  n = len(images)
+  cols = int(np.ceil(np.sqrt(n)))
+  rows = int(np.ceil(n / cols))
+  fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05))
+  for i, ax in enumerate(np.ravel(axes)):
+    ax.axis("off")
+    if i < n:
+      img = (np.clip(images[i], -1, 1) + 1) / 2
+      ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray", vmin=0, vmax=1)
+      ax.set_title(f"{float(scores[i]):.2f}", fontsize=6, pad=1)
+  fig.suptitle(title, fontsize=8)
+  fig.tight_layout(pad=0.2)
+  return fig
+
+
 def save_image(pixels: np.ndarray, path: str, scale: int = 1) -> None:
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   img = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
@@ -105,3 +122,11 @@ def loss_curves(rows: list[dict], path: str) -> None:
     ax.set_xlabel("step")
   fig.tight_layout()
   save_figure(fig, path)
+
+
+if __name__ == "__main__":  # python -m gan_jax.viz DIR: redraw DIR/loss_curves.png
+  import sys
+  from gan_jax import writers
+  for workdir in sys.argv[1:]:
+    loss_curves(writers.read_metrics(workdir), os.path.join(workdir, "loss_curves.png"))
+    print(f"Wrote {os.path.join(workdir, 'loss_curves.png')}")

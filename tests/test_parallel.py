@@ -16,7 +16,7 @@ from gan_jax import parallel
 
 CASES = [
     # The gradient penalty draws one eps per sample: the draws must be global.
-    ("wgan.py:smoke", {"optim.d.name": "sgd", "optim.g.name": "sgd"}, None),
+    ("wgan.py:smoke,data=grid25", {"optim.d.name": "sgd", "optim.g.name": "sgd"}, None),
     # DRAGAN perturbs by the batch's std: the moments must be global.
     ("gan.py:smoke", {"optim.d.name": "sgd", "optim.g.name": "sgd"},
      {"dragan": {"weight": 1.0, "every": 1}}),

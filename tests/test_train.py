@@ -35,7 +35,7 @@ def test_workdir_contract(make_config, tmp_path):
 
 def test_resume_is_bitwise_exact(make_config, tmp_path):
   straight, resumed = str(tmp_path / "a"), str(tmp_path / "b")
-  config = make_config("wgan.py:smoke", **{"ema.decay": 0.9})
+  config = make_config("wgan.py:smoke,data=grid25", **{"ema.decay": 0.9})
   final_a = train.train(config, straight, progress=False)
   train.train(config, resumed, progress=False, stop_after=10)  # as if preempted
   final_b = train.train(config, resumed, progress=False)
@@ -55,9 +55,9 @@ def test_changed_config_is_refused_with_the_differing_keys(make_config, tmp_path
               str(tmp_path), allow_config_change=True, progress=False)
   # With a linear decay, train.steps sets the decay: changing it is refused.
   other = str(tmp_path / "linear")
-  train.train(make_config("wgan.py:smoke"), other, progress=False, stop_after=10)
+  train.train(make_config("wgan.py:smoke,data=grid25"), other, progress=False, stop_after=10)
   with pytest.raises(ValueError, match="train.steps: saved 20, now 30"):
-    train.train(make_config("wgan.py:smoke", **{"train.steps": 30}), other, progress=False)
+    train.train(make_config("wgan.py:smoke,data=grid25", **{"train.steps": 30}), other, progress=False)
 
 
 def test_non_finite_loss_stops_and_never_saves_nan(make_config, tmp_path):

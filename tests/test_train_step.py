@@ -20,7 +20,7 @@ def tree_equal(a, b):
 
 
 def test_d_update_leaves_g_unchanged_and_g_update_leaves_d_unchanged(make_config):
-  config = make_config("wgan.py:smoke")
+  config = make_config("wgan.py:smoke,data=grid25")
   method, state, batches = setup(config)
   d_update, g_update = step_lib.make_updates(config, method)
   batch = jax.tree.map(lambda x: x[0], next(batches))
@@ -45,7 +45,7 @@ def test_d_objective_has_zero_gradient_wrt_g(make_config):
 
 @pytest.mark.parametrize("n_critic,n_gen", [(5, 1), (1, 2)])
 def test_updates_per_step_show_in_optimizer_counts(make_config, n_critic, n_gen):
-  config = make_config("wgan.py:smoke", **{"train.n_critic": n_critic, "train.n_gen": n_gen,
+  config = make_config("wgan.py:smoke,data=grid25", **{"train.n_critic": n_critic, "train.n_gen": n_gen,
                                            "optim.d.schedule": "constant",
                                            "optim.g.schedule": "constant"})
   method, state, batches = setup(config)
@@ -92,7 +92,7 @@ def test_ema_tracks_g_params(make_config):
 
 
 def test_same_seed_same_numbers(make_config):
-  config = make_config("wgan.py:smoke")
+  config = make_config("wgan.py:smoke,data=grid25")
   results = []
   for _ in range(2):
     method, state, batches = setup(config)
@@ -104,7 +104,7 @@ def test_same_seed_same_numbers(make_config):
 
 
 def test_linear_schedule_decays_to_zero_and_keeps_the_base_rate_an_array(make_config):
-  config = make_config("wgan.py:smoke")
+  config = make_config("wgan.py:smoke,data=grid25")
   assert config.optim.d.schedule == "linear"
   _, d_tx = step_lib.optimizers(config)
   total = config.train.steps * config.train.n_critic
