@@ -24,6 +24,9 @@ _MODE = flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"], "What to
 _NUM_SAMPLES = flags.DEFINE_integer("num_samples", 10_000, "Samples for --mode sample.")
 _INTERPOLATE = flags.DEFINE_bool(
     "interpolate", False, "With --mode sample: write DIR/interpolation.png (latent walks).")
+_SWEEP = flags.DEFINE_bool("sweep", False,
+                           "Run every member of the experiment's get_sweep() into DIR/<i>_<name>/.")
+_DRY_RUN = flags.DEFINE_bool("dry_run", False, "With --sweep: list the members and exit.")
 _ALLOW_CHANGE = flags.DEFINE_bool(
     "allow_config_change", False, "Resume even if the config differs from the saved one.")
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
@@ -78,7 +81,12 @@ def main(argv):
   workdir = _WORKDIR.value or os.path.join(
       "runs", f"{experiment.name(spec)}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
   print(f"workdir: {workdir}", flush=True)
-  if _MODE.value == "train":
+  if _SWEEP.value:
+    from gan_jax import sweep
+    if _MODE.value != "train":
+      raise ValueError("--sweep trains; use --mode sample/eval on a member's workdir.")
+    sweep.run(spec, config, workdir, dry_run=_DRY_RUN.value, progress=_PROGRESS.value)
+  elif _MODE.value == "train":
     train.train(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
                 progress=_PROGRESS.value)
   elif _MODE.value == "sample" and _INTERPOLATE.value:

@@ -23,3 +23,10 @@ def get_config(arg=None):
     config_lib.smoke(c)
   c.lock()
   return c
+
+
+def get_sweep(arg=None):
+  """Every loss x 3 seeds (one vmapped group per loss)."""
+  from gan_jax import sweep
+  return sweep.product(sweep.axis("loss.name", ["minimax", "nonsaturating", "least_squares",
+                                                "hinge"]), sweep.seeds(3))

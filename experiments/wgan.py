@@ -56,3 +56,11 @@ def get_config(arg=None):
     config_lib.smoke(c)
   c.lock()
   return c
+
+
+def get_sweep(arg=None):
+  """Learning rate x penalty weight x 2 seeds: all array-valued, one vmapped step."""
+  from gan_jax import sweep
+  return sweep.product(sweep.axis("optim.d.lr", [3e-4, 1e-3]),
+                       sweep.axis("regularizers.gradient_penalty.weight", [0.1, 1.0]),
+                       sweep.seeds(2))

@@ -47,35 +47,33 @@ class Checkpointer:
         state=ocp.args.StandardSave(state),
         data=ocp.args.JsonSave({"position": int(position)})), force=True)
 
+  def restore_at(self, step: int, target):
+    """(state, position, step) of the checkpoint at `step`; `target` gives the structure."""
+    restored = self.manager.restore(step, args=ocp.args.Composite(
+        state=ocp.args.StandardRestore(_abstract(target)), data=ocp.args.JsonRestore()))
+    return restored["state"], int(restored["data"]["position"]), step
+
   def restore_latest(self, target):
     """(state, position, step) from the newest readable checkpoint, or None if none exist.
 
     `target` is a state of the right structure (e.g. a fresh one); a checkpoint that
     fails to load is logged and skipped in favour of the one before it.
     """
-    abstract = _abstract(target)
     errors = []
     for step in reversed(self.steps()):
       try:
-        restored = self.manager.restore(step, args=ocp.args.Composite(
-            state=ocp.args.StandardRestore(abstract), data=ocp.args.JsonRestore()))
+        return self.restore_at(step, target)
       except Exception as e:  # orbax raises many types for damaged files
         msg = (f"Checkpoint {self.directory}/{step} is unreadable or partial "
                f"({type(e).__name__}: {str(e)[:200]}); falling back to the previous one.")
         logging.warning(msg)
         print("WARNING:", msg, flush=True)
         errors.append(step)
-        continue
-      return restored["state"], int(restored["data"]["position"]), step
     if errors:
       raise CheckpointError(
           f"No readable checkpoint in {self.directory} (tried steps {errors}). Move the "
           "directory away to start afresh.")
     return None
-
-  def latest_step(self) -> int | None:
-    steps = self.steps()
-    return steps[-1] if steps else None
 
   def wait(self):
     self.manager.wait_until_finished()

@@ -104,6 +104,8 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.eval.every = 1000
   c.eval.num_samples = 2500
   c.eval.metrics = ("toy",)
+  c.sweep = ml_collections.ConfigDict()
+  c.sweep.vectorize = True  # run members that differ only in array values as one vmap
   return c
 
 

@@ -97,77 +97,149 @@ def train(config, workdir: str, allow_config_change: bool = False, progress: boo
   `stop_after`: leave after that step with a checkpoint, as a preempted job would
   (a later call resumes from it).
   """
-  os.makedirs(workdir, exist_ok=True)
-  _check_saved_config(config, workdir, allow_config_change)
-  n = parallel.num_devices(config.parallel.num_devices, config.data.batch_size)
+  return train_population([config], [workdir], allow_config_change, progress, stop_after)[0]
+
+
+class _Member:
+  """One run of a population: its config, workdir and everything written there."""
+
+  def __init__(self, config, workdir, source, method, allow_config_change):
+    os.makedirs(workdir, exist_ok=True)
+    _check_saved_config(config, workdir, allow_config_change)
+    self.config, self.workdir, self.source = config, workdir, source
+    self.ckpt = checkpoint.Checkpointer(workdir, keep=config.ckpt.keep)
+    self.evaluator = evaluator_lib.Evaluator(config, method, source)
+    self.z_fixed = sampling.latents(method, config.sample.num, config.seed + 20_000)
+    self.real_fixed = source.reference(config.sample.num, config.seed)
+    self.last_saved = 0
+
+  def start(self, resume_step: int):
+    with open(os.path.join(self.workdir, "config.json"), "w") as f:
+      f.write(self.config.to_json(indent=2))
+    self.writer = writers.MetricWriter(self.workdir, resume_step=resume_step)
+    self.last_saved = resume_step
+
+  def close(self):
+    self.ckpt.wait()
+    self.ckpt.close()
+    if hasattr(self, "writer"):
+      self.writer.close()
+
+
+class _Stacked:
+  """The members' sources as one: batch(i) stacks their batches on a leading axis."""
+
+  def __init__(self, sources):
+    self.sources = sources
+
+  def batch(self, index: int) -> dict:
+    batches = [s.batch(index) for s in self.sources]
+    return {k: np.stack([b[k] for b in batches]) for k in batches[0]}
+
+
+def _restore(members, fresh_states):
+  """(states, position, step): every member at the newest step they all have."""
+  found = [m.ckpt.restore_latest(s) for m, s in zip(members, fresh_states)]
+  if all(f is None for f in found):
+    return fresh_states, 0, 0
+  if any(f is None for f in found) or len({f[2] for f in found}) > 1:
+    step = min(f[2] if f else 0 for f in found)
+    if step == 0:
+      return fresh_states, 0, 0
+    found = [m.ckpt.restore_at(step, s) for m, s in zip(members, fresh_states)]
+  return [f[0] for f in found], found[0][1], found[0][2]
+
+
+def train_population(configs, workdirs, allow_config_change: bool = False,
+                     progress: bool = True, stop_after: int | None = None):
+  """Trains P runs that differ only in array-valued hyperparameters and the seed as one
+  `jax.vmap`-ed step over their stacked states (P = 1: a plain run). Each member writes
+  its own workdir exactly as a run of its own would. Returns the final host states."""
+  base = configs[0]
+  P = len(configs)
+  n = parallel.num_devices(base.parallel.num_devices, base.data.batch_size)
   ctx = parallel.context(n)
-  run = Run(config, ctx)
-
-  state = run.init_state()
-  ckpt = checkpoint.Checkpointer(workdir, keep=config.ckpt.keep)
-  restored = ckpt.restore_latest(state)
-  position, start = 0, 0
-  if restored is not None:
-    state, position, start = restored
-    print(f"Resuming {workdir} from step {start} (data position {position}).", flush=True)
-  with open(os.path.join(workdir, "config.json"), "w") as f:
-    f.write(config.to_json(indent=2))
-
-  step_fn = parallel.compile_step(
-      step_lib.keyed(step_lib.make_train_step(config, run.method, ctx)), n)
-  device_state = parallel.replicate(state, n)
-  loader = pipeline.Prefetcher(run.source, position, config.train.n_critic, n)
-  writer = writers.MetricWriter(workdir, resume_step=start)
-  evaluator = evaluator_lib.Evaluator(config, run.method, run.source)
-  z_fixed = sampling.latents(run.method, config.sample.num, config.seed + 20_000)
-  real_fixed = run.source.reference(config.sample.num, config.seed)
-  bar = writers.Progress(start, config.train.steps, enabled=progress)
-
-  total = int(config.train.steps)
-  last = min(total, stop_after) if stop_after else total
-  pending, last_time, last_step, last_saved = [], time.perf_counter(), start, start
-  host_state = state
+  run = Run(base, ctx)
+  sources = [run.source] + [data.get_source(c) for c in configs[1:]]
+  members = []
   try:
-    for step in range(start + 1, last + 1):
+    for c, w, src in zip(configs, workdirs, sources):
+      members.append(_Member(c, w, src, run.method, allow_config_change))
+    fresh = [step_lib.init_state(c, run.method, jax.random.PRNGKey(c.seed), src.batch(0))
+             for c, src in zip(configs, sources)]
+    states, position, start = _restore(members, fresh)
+    if start:
+      print(f"Resuming {', '.join(workdirs)} from step {start} (data position {position}).",
+            flush=True)
+    for m in members:
+      m.start(start)
+    return _loop(base, run, members, states, position, start, n, ctx, progress, stop_after)
+  finally:
+    for m in members:
+      m.close()
+
+
+def _loop(base, run, members, states, position, start, n, ctx, progress, stop_after):
+  P = len(members)
+  step = step_lib.keyed(step_lib.make_train_step(base, run.method, ctx))
+  if P > 1:
+    step = jax.vmap(step)
+    device_state = parallel.replicate(jax.tree.map(lambda *x: np.stack(x), *states), n)
+    source = _Stacked([m.source for m in members])
+  else:
+    device_state, source = parallel.replicate(states[0], n), members[0].source
+  step_fn = parallel.compile_step(step, n)
+  # Batches are [n_critic, (P,) B, ...]; vmap wants the member axis first.
+  loader = pipeline.Prefetcher(source, position, base.train.n_critic, n,
+                               member_axis=P > 1)
+  bar = writers.Progress(start, base.train.steps, enabled=progress)
+  total = int(base.train.steps)
+  last = min(total, stop_after) if stop_after else total
+  pending, last_time, last_step = [], time.perf_counter(), start
+  host = states
+  try:
+    for i in range(start + 1, last + 1):
       device_state, metrics = step_fn(device_state, next(loader))
       pending.append(metrics)
       bar.update(1)
-      at = lambda every: every > 0 and step % every == 0 or step == total
-      need_host = at(config.log.every) or at(config.sample.every) or at(
-          config.eval.every) or at(config.ckpt.every) or step == last
-      if not need_host:
+      at = lambda every: every > 0 and i % every == 0 or i == total
+      if not (at(base.log.every) or at(base.sample.every) or at(base.eval.every)
+              or at(base.ckpt.every) or i == last):
         continue
-      host_state = jax.device_get(parallel.unreplicate(device_state, n))
-      if int(host_state.nonfinite_step) >= 0:
-        bad = int(host_state.nonfinite_step) + 1
-        raise NonFiniteError(
-            f"Non-finite loss at step {bad} (metrics {jax.device_get(pending[-1])}). "
-            f"Stopped without saving; the last good checkpoint is step {last_saved} in "
-            f"{ckpt.directory}. Lower the learning rates or add a penalty, then resume.")
-      if at(config.log.every):
-        rows = jax.device_get(pending)
-        means = {k: float(np.mean([np.mean(r[k]) for r in rows])) for k in rows[0]}
-        now = time.perf_counter()
-        means["steps_per_sec"] = (step - last_step) / (now - last_time)
-        last_time, last_step, pending = now, step, []
-        writer.scalars(step, means)
-        bar.update(0, d=means["d_loss"], g=means["g_loss"])
-      if at(config.sample.every):
-        _sample_picture(run, host_state, writer, workdir, step, z_fixed, real_fixed)
-      if at(config.eval.every):
-        scores, _ = evaluator(host_state, step)
-        writer.scalars(step, {f"eval/{k}": v for k, v in scores.items()})
-      if at(config.ckpt.every) or step == last:
-        ckpt.save(step, host_state, loader.position)
-        last_saved = step
+      stacked = jax.device_get(parallel.unreplicate(device_state, n))
+      host = [stacked] if P == 1 else [jax.tree.map(lambda x: x[k], stacked) for k in range(P)]
+      rows = jax.device_get(pending) if at(base.log.every) else None
+      now = time.perf_counter()
+      for k, (m, state) in enumerate(zip(members, host)):
+        if int(state.nonfinite_step) >= 0:
+          raise NonFiniteError(
+              f"Non-finite loss at step {int(state.nonfinite_step) + 1} in {m.workdir}. "
+              f"Stopped without saving; the last good checkpoint is step {m.last_saved} in "
+              f"{m.ckpt.directory}. Lower the learning rates or add a penalty, then resume.")
+        if rows is not None:
+          pick = (lambda r: r) if P == 1 else (lambda r: jax.tree.map(lambda x: x[..., k], r))
+          means = {key: float(np.mean([np.mean(pick(r)[key]) for r in rows]))
+                   for key in rows[0]}
+          means["steps_per_sec"] = (i - last_step) / (now - last_time)
+          m.writer.scalars(i, means)
+          if k == 0:
+            bar.update(0, d=means["d_loss"], g=means["g_loss"])
+        if at(base.sample.every):
+          _sample_picture(run, state, m.writer, m.workdir, i, m.z_fixed, m.real_fixed)
+        if at(base.eval.every):
+          scores, _ = m.evaluator(state, i)
+          m.writer.scalars(i, {f"eval/{key}": v for key, v in scores.items()})
+        if at(base.ckpt.every) or i == last:
+          m.ckpt.save(i, state, loader.position)
+          m.last_saved = i
+      if rows is not None:
+        last_time, last_step, pending = now, i, []
   finally:
     loader.close()
     bar.close()
-    ckpt.wait()
-    ckpt.close()
-    writer.close()
-  viz.loss_curves(writers.read_metrics(workdir), os.path.join(workdir, "loss_curves.png"))
-  return host_state
+  for m in members:
+    viz.loss_curves(writers.read_metrics(m.workdir), os.path.join(m.workdir, "loss_curves.png"))
+  return host
 
 
 def sample(config, workdir: str, num_samples: int) -> str:

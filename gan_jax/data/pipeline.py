@@ -23,8 +23,11 @@ class Prefetcher:
   """Iterator of device batches [group, B, ...] (split over devices when n > 1)."""
 
   def __init__(self, source, position: int, group: int, num_devices: int = 1,
-               depth: int = 4):
+               depth: int = 4, member_axis: bool = False):
+    """`member_axis`: the source's batches carry a leading axis of population members
+    [P, B, ...]; the groups are then [P, group, B, ...] (the layout vmap takes)."""
     self.source, self.group, self.num_devices = source, group, num_devices
+    self.member_axis = member_axis
     self.position = position
     self._queue: queue.Queue = queue.Queue(maxsize=depth)
     self._stop = threading.Event()
@@ -35,7 +38,9 @@ class Prefetcher:
     try:
       while not self._stop.is_set():
         host = stack([self.source.batch(position + i) for i in range(self.group)])
-        item = parallel.put_batch(host, self.num_devices, axis=1)
+        if self.member_axis:
+          host = {k: np.moveaxis(v, 1, 0) for k, v in host.items()}
+        item = parallel.put_batch(host, self.num_devices, axis=2 if self.member_axis else 1)
         position += self.group
         while not self._stop.is_set():
           try:

@@ -8,6 +8,8 @@ import jax.numpy as jnp
 
 from gan_jax import losses, networks, parallel, regularizers
 
+HPARAM_KEYS = ()  # config keys of this method that enter the step as arrays (hparams())
+
 
 def apply(module, variables, x, train: bool):
   """(output, variables with updated non-param collections) for a Flax module."""
