@@ -81,7 +81,12 @@ def main(argv):
   workdir = _WORKDIR.value or os.path.join(
       "runs", f"{experiment.name(spec)}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
   print(f"workdir: {workdir}", flush=True)
-  if _SWEEP.value:
+  if config.method == "classifier":
+    from gan_jax import classifier
+    if _MODE.value != "train":
+      raise ValueError("experiments/classifier.py only trains (--mode train).")
+    classifier.train(config, workdir, progress=_PROGRESS.value)
+  elif _SWEEP.value:
     from gan_jax import sweep
     if _MODE.value != "train":
       raise ValueError("--sweep trains; use --mode sample/eval on a member's workdir.")

@@ -104,6 +104,9 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.eval.every = 1000
   c.eval.num_samples = 2500
   c.eval.metrics = ("toy",)
+  c.eval.reference_split = "test"   # real data that image scores compare against
+  c.eval.classifier = ""            # domain classifier dir ("": artifacts/classifier_<data>)
+  c.eval.inception_weights = ""     # .npz for eval.metrics 'inception' (docs/inception_weights.md)
   c.sweep = ml_collections.ConfigDict()
   c.sweep.vectorize = True  # run members that differ only in array values as one vmap
   return c
@@ -121,7 +124,8 @@ def set_data(c: ml_collections.ConfigDict, name: str, path: str = "") -> bool:
     c.model.name, c.model.z_dim, c.eval.metrics = "mlp", 2, ("toy",)
     return False
   c.model.name, c.model.width, c.model.z_dim = "dcgan", 64, 100
-  c.eval.metrics, c.eval.num_samples, c.sample.num = (), 10_000, 64
+  c.eval.metrics = ("classifier",) if name in ("fashion_mnist", "mnist") else ()
+  c.eval.num_samples, c.sample.num = 10_000, 64
   return True
 
 

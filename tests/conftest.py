@@ -20,3 +20,13 @@ def experiment_config(spec: str, **overrides):
 @pytest.fixture
 def make_config():
   return experiment_config
+
+
+@pytest.fixture(scope="session")
+def smoke_classifier(tmp_path_factory):
+  """A small Fashion-MNIST classifier (1 epoch, width 4; ~80% test accuracy), trained
+  once per test session, for tests of the image metrics."""
+  from gan_jax import classifier
+  path = str(tmp_path_factory.mktemp("classifier"))
+  classifier.train(experiment_config("classifier.py:smoke"), path, progress=False)
+  return path

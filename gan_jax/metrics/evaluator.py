@@ -1,17 +1,36 @@
 """The Evaluator: scores of a train state, each with the protocol that produced it.
 
-`config.eval.metrics` names metric groups; each group is a function
-``group(evaluator, samples) -> {name: value}`` in this module's GROUPS. Every call
-returns ``(scores, protocol)``: the protocol records sample counts, the reference,
-EMA or raw weights, the seed and the code's git commit, so a number can be reproduced.
+`config.eval.metrics` names metric groups:
+
+- ``toy``: modes, high-quality fraction, reverse KL, KS / TV in 1-D, energy distance
+  (`metrics.toy`), against exact samples of the toy distribution.
+- ``classifier``: with the domain classifier's probabilities and features (28x28 data):
+  Inception Score, FID, KID, precision / recall, density / coverage, classes covered,
+  class KL and confidence, against the real `eval.reference_split`.
+- ``inception``: the same with InceptionV3 (pool3 features, 1008 logits), keys prefixed
+  ``inception_``; needs `eval.inception_weights`.
+
+Each call returns ``(scores, protocol)``: sample counts, the real split, each feature
+network's name and weights hash, EMA or raw weights, the seed and the code's git
+commit, so a number can be reproduced. Real features are computed once per protocol
+and cached under ``$GAN_JAX_CACHE`` (default ~/.cache/gan_jax).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
+import time
+
+import numpy as np
 
 from gan_jax import sampling
-from gan_jax.metrics import toy
+from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
+                             prdc, toy)
+
+KID_SUBSETS = 100
+IS_SPLITS = 10
 
 
 def git_commit() -> str:
@@ -27,39 +46,123 @@ def git_commit() -> str:
     return "unknown"
 
 
-def _toy(ev, samples):
-  if not hasattr(ev.source, "distribution"):
-    raise ValueError(f"eval.metrics 'toy' needs toy data, not {ev.config.data.name!r}.")
-  reference = ev.source.reference(len(samples), ev.seed)
-  return toy.toy_metrics(ev.source.distribution, samples, reference)
+def cache_dir() -> str:
+  return os.environ.get("GAN_JAX_CACHE", os.path.expanduser("~/.cache/gan_jax"))
 
 
-GROUPS = {"toy": _toy}
-PROTOCOLS = {"toy": lambda ev: {
-    "reference": f"exact sampler of {ev.config.data.name} (seed {ev.seed}), same count",
-    "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ sample",
-}}
+def image_scores(probs, features, real_features, real_labels=None, num_classes: int = 0,
+                 seed: int = 0) -> dict:
+  """Every image score from a feature network's outputs on generated samples."""
+  n = min(len(features), len(real_features))
+  is_mean, is_std = inception_score.inception_score(probs, splits=IS_SPLITS)
+  kid_mean, kid_std = kid.kernel_inception_distance(
+      real_features, features, num_subsets=KID_SUBSETS, subset_size=min(1000, n), seed=seed)
+  scores = {"is": is_mean, "is_std": is_std,
+            "fid": fid.fid_from_features(real_features, features),
+            "kid": kid_mean, "kid_std": kid_std, **prdc.prdc(real_features, features)}
+  if real_labels is not None and probs.shape[1] == num_classes:
+    dist = classifier_metrics.class_distribution(real_labels, num_classes)
+    cm = classifier_metrics.classifier_metrics(probs, dist)
+    scores.update({k: cm[k] for k in ("classes_covered", "class_kl", "confidence")})
+  return {k: float(v) for k, v in scores.items()}
 
 
 class Evaluator:
+  GROUPS = ("toy", "classifier", "inception")
+
   def __init__(self, config, method, source):
-    unknown = [m for m in config.eval.metrics if m not in GROUPS]
+    unknown = [m for m in config.eval.metrics if m not in self.GROUPS]
     if unknown:
-      raise ValueError(f"Unknown eval.metrics {unknown}. Available: {', '.join(GROUPS)}.")
+      raise ValueError(f"Unknown eval.metrics {unknown}. Available: {', '.join(self.GROUPS)}.")
     self.config, self.method, self.source = config, method, source
     self.num_samples = int(config.eval.num_samples)
     self.seed = int(config.seed) + 10_000  # eval noise, disjoint from training's stream
     self.code = git_commit()
+    self.nets = {}
+    if "toy" in config.eval.metrics and not hasattr(source, "distribution"):
+      raise ValueError(f"eval.metrics 'toy' needs toy data, not {config.data.name!r}.")
+    if "classifier" in config.eval.metrics:  # fails early, with how to create it
+      self.nets["classifier"] = feature_nets.classifier(config.eval.classifier,
+                                                        config.data.name)
+    if "inception" in config.eval.metrics:
+      self.nets["inception"] = feature_nets.inception_v3(config.eval.inception_weights)
+    self._reference = {}
+
+  def _real(self):
+    """(images, labels, split name) of the real reference set, `num_samples` of them."""
+    from gan_jax import data
+    split = self.config.eval.reference_split
+    try:
+      source = data.get_source(self.config, split=split)
+    except Exception:
+      if split == "train":
+        raise
+      source, split = self.source, "train"  # e.g. a folder: no test split
+    n = min(self.num_samples, source.size)
+    images, labels = source.arrays(n, seed=self.config.seed)
+    return images, labels, f"{self.config.data.name}:{split}", source.num_classes
+
+  def reference(self, group: str):
+    """Real features of `group`'s network, cached on disk keyed by the protocol."""
+    if group in self._reference:
+      return self._reference[group]
+    net = self.nets[group]
+    c = self.config
+    key = {"data": c.data.name, "split": c.eval.reference_split, "n": self.num_samples,
+           "seed": c.seed, "image_size": c.data.image_size, "channels": c.data.channels,
+           "net": net.sha256}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    path = os.path.join(cache_dir(), "reference", f"{digest}.npz")
+    if os.path.exists(path):
+      with np.load(path, allow_pickle=False) as f:
+        ref = {k: f[k] for k in f.files}
+    else:
+      images, labels, split, num_classes = self._real()
+      _, features = net(images, what="real images")
+      ref = {"features": features, "split": np.array(split), "num_classes": num_classes}
+      if labels is not None:
+        ref["labels"] = labels
+      os.makedirs(os.path.dirname(path), exist_ok=True)
+      np.savez(path + ".tmp.npz", **ref)
+      os.replace(path + ".tmp.npz", path)
+    self._reference[group] = ref
+    return ref
 
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
+    """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
+    start = time.perf_counter()
     g_vars = sampling.generator_variables(state, use_ema)
     z = sampling.latents(self.method, self.num_samples, self.seed)
     samples = sampling.generate(self.method, g_vars, z, progress=progress)
-    scores, protocol = {}, {
-        "step": int(step), "num_generated": self.num_samples,
-        "weights": "ema" if use_ema and state.ema is not None else "raw",
-        "seed": self.seed, "data": self.config.data.name, "code": self.code}
-    for name in self.config.eval.metrics:
-      scores.update(GROUPS[name](self, samples))
-      protocol[name] = PROTOCOLS[name](self)
+    scores, protocol = self.score(samples)
+    protocol.update({"step": int(step),
+                     "weights": "ema" if use_ema and state.ema is not None else "raw",
+                     "seconds": round(time.perf_counter() - start, 2)})
+    return scores, protocol
+
+  def score(self, samples: np.ndarray):
+    """(scores, protocol) of an array of samples (generated, or real ones for checks)."""
+    scores, protocol = {}, {"num_generated": len(samples), "seed": self.seed,
+                            "data": self.config.data.name, "code": self.code}
+    if "toy" in self.config.eval.metrics:
+      reference = self.source.reference(len(samples), self.seed)
+      scores.update(toy.toy_metrics(self.source.distribution, samples, reference))
+      protocol["toy"] = {
+          "reference": f"exact sampler of {self.config.data.name} (seed {self.seed}), "
+                       "same count",
+          "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ sample"}
+    for group, net in self.nets.items():
+      ref = self.reference(group)
+      probs, features = net(samples)
+      prefix = "" if group == "classifier" else f"{group}_"
+      group_scores = image_scores(probs, features, ref["features"], ref.get("labels"),
+                                  int(ref["num_classes"]), seed=self.seed)
+      scores.update({prefix + k: v for k, v in group_scores.items()})
+      protocol[group] = {
+          "feature_network": net.name, "weights_sha256": net.sha256,
+          "num_real": int(len(ref["features"])), "real_split": str(ref["split"]),
+          "is_splits": IS_SPLITS, "kid": f"cubic kernel, {KID_SUBSETS} subsets of "
+          f"{min(1000, len(features), len(ref['features']))}",
+          "precision_recall_k": 3, "density_coverage_k": 5,
+          "classes_covered_rule": "argmax class share >= 0.1 x its share in the real split"}
     return scores, protocol

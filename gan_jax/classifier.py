@@ -1,0 +1,146 @@
+"""A domain classifier for evaluating generators on small images (Fashion-MNIST, MNIST).
+
+Its logits give the Inception Score and class coverage, its penultimate 128-d features
+give FID / KID / precision / recall ("FID (F-MNIST classifier)"). Trained with
+``python launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist``
+and saved as an orbax checkpoint plus ``classifier.json`` holding the test accuracy and
+the sha256 of the parameters, which every score computed with it records.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import flax
+import flax.linen as nn
+import jax
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+import tqdm
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class ConvNet(nn.Module):
+  """Images [B, H, W, C] in [-1, 1] -> (logits [B, classes], features [B, 128]).
+  Two 5x5 stride-2 convolutions (width, 2 width channels) with ReLU, dropout 0.3, a
+  128-unit ReLU layer (the features), dropout 0.3, the class logits."""
+  num_classes: int = 10
+  width: int = 32
+
+  @nn.compact
+  def __call__(self, x, train: bool = False):
+    for features in (self.width, 2 * self.width):
+      x = nn.relu(nn.Conv(features, (5, 5), strides=2)(x))
+    x = nn.Dropout(0.3, deterministic=not train)(x.reshape(x.shape[0], -1))
+    features = nn.relu(nn.Dense(128)(x))
+    logits = nn.Dense(self.num_classes)(
+        nn.Dropout(0.3, deterministic=not train)(features))
+    return logits, features
+
+
+def default_path(data_name: str) -> str:
+  return os.path.join(REPO, "artifacts", f"classifier_{data_name}")
+
+
+def params_hash(variables) -> str:
+  """sha256 of the serialized variables: identifies the feature network in protocols."""
+  return hashlib.sha256(flax.serialization.to_bytes(variables)).hexdigest()
+
+
+def train(config, workdir: str, progress: bool = True) -> dict:
+  """Trains the classifier on the train split, tests it, saves it to `workdir`."""
+  from gan_jax import data
+  os.makedirs(workdir, exist_ok=True)
+  train_x, train_y = data.get_source(config).arrays()
+  test_x, test_y = data.get_source(config, split="test").arrays()
+  model = ConvNet(num_classes=int(train_y.max()) + 1, width=config.model.width)
+  key = jax.random.PRNGKey(config.seed)
+  variables = model.init(key, train_x[:2])
+  steps_per_epoch = len(train_x) // config.data.batch_size
+  total = steps_per_epoch * config.train.epochs
+  tx = optax.adam(optax.cosine_decay_schedule(config.optim.d.lr, total))
+  opt_state = tx.init(variables["params"])
+
+  @jax.jit
+  def step(variables, opt_state, x, y, key):
+    def loss_fn(params):
+      logits, _ = model.apply({"params": params}, x, train=True, rngs={"dropout": key})
+      return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+    loss, grads = jax.value_and_grad(loss_fn)(variables["params"])
+    updates, opt_state = tx.update(grads, opt_state, variables["params"])
+    return {"params": optax.apply_updates(variables["params"], updates)}, opt_state, loss
+
+  bs = config.data.batch_size
+  bar = tqdm.tqdm(total=total, disable=not progress, unit="step", desc="classifier")
+  for epoch in range(config.train.epochs):
+    order = np.random.default_rng([config.seed, epoch]).permutation(len(train_x))
+    for i in range(steps_per_epoch):
+      rows = order[i * bs:(i + 1) * bs]
+      key, sub = jax.random.split(key)
+      variables, opt_state, loss = step(variables, opt_state, train_x[rows], train_y[rows], sub)
+      bar.update(1)
+    bar.set_postfix(loss=f"{float(loss):.3f}")
+  bar.close()
+  accuracy = float(np.mean(predict(model, variables, test_x).argmax(-1) == test_y))
+  info = {"data": config.data.name, "test_accuracy": accuracy, "num_test": len(test_x),
+          "architecture": f"ConvNet(width={config.model.width})",
+          "num_classes": model.num_classes, "sha256": params_hash(variables)}
+  save(workdir, variables, info)
+  print(json.dumps(info, indent=2), flush=True)
+  return info
+
+
+def save(workdir: str, variables, info: dict) -> None:
+  path = os.path.join(os.path.abspath(workdir), "variables")
+  with ocp.StandardCheckpointer() as ckpt:
+    ckpt.save(path, variables, force=True)
+  with open(os.path.join(workdir, "classifier.json"), "w") as f:
+    json.dump(info, f, indent=2)
+
+
+def load(path: str):
+  """(model, variables, info) of a saved classifier; a clear error when missing."""
+  info_path = os.path.join(path, "classifier.json")
+  if not os.path.exists(info_path):
+    raise FileNotFoundError(
+        f"No classifier at {path}. Create it with: python launch.py --config "
+        f"experiments/classifier.py:data=<name> --workdir {path} (about 2 minutes on 2 "
+        "CPU cores), or set eval.classifier to where one was saved.")
+  with open(info_path) as f:
+    info = json.load(f)
+  with ocp.StandardCheckpointer() as ckpt:
+    variables = ckpt.restore(os.path.join(os.path.abspath(path), "variables"))
+  if params_hash(variables) != info["sha256"]:
+    raise ValueError(f"The classifier in {path} does not match its recorded hash; retrain it.")
+  width = int(info["architecture"].split("width=")[1].rstrip(")"))
+  return ConvNet(num_classes=info["num_classes"], width=width), variables, info
+
+
+def predict(model, variables, images: np.ndarray, batch_size: int = 1000,
+            features: bool = False) -> np.ndarray:
+  """Softmax probabilities [N, classes] (or features [N, 128]) in eval mode, batched."""
+  fn = _predictor(model, features)
+  out = []
+  for i in range(0, len(images), batch_size):
+    chunk = np.asarray(images[i:i + batch_size], np.float32)
+    n = len(chunk)
+    if n < batch_size and len(images) > batch_size:  # one compiled shape
+      chunk = np.concatenate([chunk, np.zeros((batch_size - n,) + chunk.shape[1:], np.float32)])
+    out.append(np.asarray(fn(variables, chunk))[:n])
+  return np.concatenate(out)
+
+
+_PREDICTORS = {}
+
+
+def _predictor(model, features: bool):
+  key = (model, features)
+  if key not in _PREDICTORS:
+    def fn(variables, x):
+      logits, feats = model.apply(variables, x, train=False)
+      return feats if features else jax.nn.softmax(logits)
+    _PREDICTORS[key] = jax.jit(fn)
+  return _PREDICTORS[key]
