@@ -1,0 +1,182 @@
+"""PyTorch (CPU) versions of three gan_jax train steps, for bench/vs_torch.py.
+
+Each `make_<name>(compile=False)` builds the models and optimizers and returns a
+`step()` callable doing one train step on a fixed random batch, the same
+computation as the gan_jax step it mirrors:
+
+  dcgan   the 28x28 (Fashion-MNIST) DCGAN of gan_jax/networks/dcgan.py, width 64,
+          z 100, BatchNorm in G and D, batch 64, non-saturating loss, Adam 2e-4
+          (0.5, 0.999). One D update on D(real) and D(G(z1)) (separate batch
+          statistics, G under no_grad), then one G update on D(G(z2)), z2 fresh.
+  mlp     the toy 2-D networks of gan_jax/networks/mlp.py: 3 hidden layers of 512 ReLU
+          units in G and D, z 2, batch 256, non-saturating loss, Adam 1e-4 (0.5, 0.999).
+  wgan_gp the DCGAN image step of WGAN-GP (Gulrajani et al., 2017): 5 critic updates
+          (each on its own real batch) with the gradient penalty (a double backward),
+          a layer-normalised critic (GroupNorm(1, C): statistics over C, H, W, per-
+          channel affine, as gan_jax's 'layer'), then one G update; Adam 1e-4 (0.5, 0.9).
+
+As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
+both frameworks do the same arithmetic. Run this file to time each step once:
+  python bench/torch_reference.py [--steps 20]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+try:
+  import torch
+  from torch import nn
+  import torch.nn.functional as F
+except ImportError:
+  sys.exit("bench/torch_reference.py needs PyTorch: pip install -e '.[bench]'")
+
+
+def dcgan_28(width: int = 64, z_dim: int = 100, d_norm: str = "batch"):
+  """(G, D) with gan_jax's 28-pixel DCGAN architecture and N(0, 0.02) init."""
+  w = width
+
+  class Generator(nn.Module):
+    def __init__(self):
+      super().__init__()
+      self.fc = nn.Linear(z_dim, 7 * 7 * 2 * w, bias=False)
+      self.bn0 = nn.BatchNorm2d(2 * w)
+      self.up1 = nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False)
+      self.bn1 = nn.BatchNorm2d(w)
+      self.up2 = nn.ConvTranspose2d(w, 1, 4, 2, 1)
+
+    def forward(self, z):
+      x = F.relu(self.bn0(self.fc(z).view(-1, 2 * w, 7, 7)))
+      x = F.relu(self.bn1(self.up1(x)))
+      return torch.tanh(self.up2(x))
+
+  norm = {"batch": lambda c: nn.BatchNorm2d(c), "layer": lambda c: nn.GroupNorm(1, c),
+          "none": lambda c: nn.Identity()}[d_norm]
+  d = nn.Sequential(
+      nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),
+      nn.Conv2d(w, 2 * w, 4, 2, 1, bias=d_norm != "batch"), norm(2 * w), nn.LeakyReLU(0.2),
+      nn.Flatten(), nn.Linear(7 * 7 * 2 * w, 1))
+  g = Generator()
+  for m in list(g.modules()) + list(d.modules()):
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+      nn.init.normal_(m.weight, 0.0, 0.02)
+    elif isinstance(m, nn.BatchNorm2d):
+      nn.init.normal_(m.weight, 1.0, 0.02)
+      nn.init.zeros_(m.bias)
+  return g, d
+
+
+def mlp(width: int = 512, depth: int = 3, z_dim: int = 2, out_dim: int = 2):
+  def net(n_in, n_out):
+    mods, d = [], n_in
+    for _ in range(depth):
+      mods += [nn.Linear(d, width), nn.ReLU()]
+      d = width
+    return nn.Sequential(*mods, nn.Linear(d, n_out))
+  return net(z_dim, out_dim), net(out_dim, 1)
+
+
+def _maybe_compile(module, compile: bool):
+  return torch.compile(module) if compile else module
+
+
+def _gan_step(g, d, real_batches, z_dim, opt_g, opt_d, d_loss_fn, g_loss_fn, penalty=None):
+  """One step: len(real_batches) D updates, then one G update (fresh z each time)."""
+  batch = real_batches[0].shape[0]
+  d_params = list(d.parameters())
+
+  def step():
+    for real in real_batches:
+      with torch.no_grad():
+        fake = g(torch.randn(batch, z_dim))
+      loss = d_loss_fn(d(real), d(fake))
+      if penalty is not None:
+        loss = loss + penalty(d, real, fake)
+      opt_d.zero_grad(set_to_none=True)
+      loss.backward()
+      opt_d.step()
+    for p in d_params:
+      p.requires_grad_(False)
+    loss = g_loss_fn(d(g(torch.randn(batch, z_dim))))
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_g.step()
+    for p in d_params:
+      p.requires_grad_(True)
+    return loss
+  return step
+
+
+def _d_nonsaturating(real, fake):
+  return F.softplus(-real).mean() + F.softplus(fake).mean()
+
+
+def _g_nonsaturating(fake):
+  return F.softplus(-fake).mean()
+
+
+def make_dcgan(compile: bool = False, batch: int = 64):
+  """The 28x28 DCGAN step (non-saturating loss, Adam 2e-4, betas (0.5, 0.999))."""
+  torch.manual_seed(0)
+  g, d = dcgan_28()
+  opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+  opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+  real = [torch.rand(batch, 1, 28, 28) * 2 - 1]
+  return _gan_step(_maybe_compile(g, compile), _maybe_compile(d, compile), real, 100,
+                   opt_g, opt_d, _d_nonsaturating, _g_nonsaturating)
+
+
+def make_mlp(compile: bool = False, batch: int = 256):
+  """The toy 2-D MLP step (non-saturating loss, Adam 1e-4, betas (0.5, 0.999))."""
+  torch.manual_seed(0)
+  g, d = mlp()
+  opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.5, 0.999))
+  opt_d = torch.optim.Adam(d.parameters(), 1e-4, betas=(0.5, 0.999))
+  real = [torch.randn(batch, 2)]
+  return _gan_step(_maybe_compile(g, compile), _maybe_compile(d, compile), real, 2,
+                   opt_g, opt_d, _d_nonsaturating, _g_nonsaturating)
+
+
+def gradient_penalty(d, real, fake):
+  """E[(||grad D(x_hat)||_2 - 1)^2], x_hat = eps x + (1 - eps) G(z) (WGAN-GP, Eq. 3)."""
+  eps = torch.rand(real.shape[0], 1, 1, 1)
+  x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+  grad, = torch.autograd.grad(d(x_hat).sum(), x_hat, create_graph=True)
+  norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + 1e-12)
+  return 10.0 * ((norm - 1.0) ** 2).mean()
+
+
+def make_wgan_gp(compile: bool = False, batch: int = 64, n_critic: int = 5):
+  """The WGAN-GP DCGAN step: n_critic critic updates with the penalty, one G update."""
+  torch.manual_seed(0)
+  g, d = dcgan_28(d_norm="layer")
+  opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.5, 0.9))
+  opt_d = torch.optim.Adam(d.parameters(), 1e-4, betas=(0.5, 0.9))
+  real = [torch.rand(batch, 1, 28, 28) * 2 - 1 for _ in range(n_critic)]
+  return _gan_step(_maybe_compile(g, compile), _maybe_compile(d, compile), real, 100,
+                   opt_g, opt_d, lambda r, f: f.mean() - r.mean(), lambda f: -f.mean(),
+                   penalty=gradient_penalty)
+
+
+STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp}
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  p.add_argument("--steps", type=int, default=20)
+  p.add_argument("--compile", action="store_true")
+  args = p.parse_args()
+  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+  for name, make in STEPS.items():
+    step = make(compile=args.compile)
+    for _ in range(3):
+      step()
+    t0 = time.perf_counter()
+    for _ in range(args.steps):
+      step()
+    print(f"{name}: {args.steps / (time.perf_counter() - t0):.2f} steps/s")
+
+
+if __name__ == "__main__":
+  main()

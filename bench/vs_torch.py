@@ -1,0 +1,277 @@
+"""gan_jax vs PyTorch (eager, and torch.compile) on three train steps, on this CPU.
+
+  python bench/vs_torch.py [--steps 20] [--rounds 5] [--only dcgan,mlp,wgan_gp] [--compile]
+                           [--threads N]
+
+Steps (bench/torch_reference.py has the PyTorch side): `dcgan` the 28x28 Fashion-MNIST
+DCGAN (batch 64, non-saturating, Adam 2e-4), `mlp` the toy 2-D MLP GAN (batch 256),
+`wgan_gp` the WGAN-GP DCGAN step (5 critic updates with the gradient penalty).
+
+Each framework x step runs in its own child process, compiled and warmed up first;
+the parent then alternates them, A B A B ..., `--rounds` times `--steps` steps, so
+that drift in the machine's load falls on both. Reported: median steps/s and the
+spread (min-max) over rounds, real samples/s (steps/s x batch x n_critic), the
+child's peak resident memory (getrusage maxrss: framework runtime included), the
+ratio gan_jax / PyTorch eager, and the FLOP/s the gan_jax step achieves: FLOPs per
+step from XLA's cost analysis of the compiled step, times steps/s, against (a) the
+CPU's peak estimated from lscpu (cores x clock x FP32 FLOPs/cycle, see `cpu_peak`) and
+(b) the rate of a large float32 matrix product measured here (a practical peak).
+`--threads 1` runs both frameworks on one thread (XLA's and PyTorch's intra-op pools):
+a per-core comparison that suffers less when other processes load the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+STEPS = {  # name: (batch, real batches per step, what a sample is)
+    "dcgan": (64, 1, "images"),
+    "mlp": (256, 1, "points"),
+    "wgan_gp": (64, 5, "images"),
+}
+MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5}  # below this a round is too short
+
+
+# ---------------------------------------------------------------- gan_jax side
+
+def jax_config(name: str):
+  from gan_jax import config as config_lib
+  c = config_lib.base()
+  c.loss.name = "nonsaturating"
+  c.data.batch_size = STEPS[name][0]
+  if name == "mlp":  # base(): MLP 3 x 512, z 2, Adam 1e-4 (0.5, 0.999)
+    return c, (2,)
+  c.model.name, c.model.width, c.model.z_dim = "dcgan", 64, 100
+  for net in ("g", "d"):
+    c.optim[net] = config_lib.optimizer("adam", lr=2e-4, b1=0.5, b2=0.999)
+  if name == "wgan_gp":
+    c.loss.name, c.train.n_critic, c.model.d_norm = "wasserstein", 5, "layer"
+    c.regularizers.gradient_penalty = config_lib.regularizer(weight=10.0)
+    for net in ("g", "d"):
+      c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.9)
+  return c, (28, 28, 1)
+
+
+def jax_worker(name: str):
+  """(run(n) -> seconds, info): the real gan_jax train step on a fixed random batch."""
+  import jax
+  import numpy as np
+  from gan_jax import methods, train_step as step_lib
+  c, shape = jax_config(name)
+  batch, n_critic, _ = STEPS[name]
+  method = methods.get("gan").build(c, shape)
+  x = np.random.default_rng(0).uniform(-1, 1, (n_critic, batch, *shape)).astype(np.float32)
+  data = jax.device_put({"x": x})
+  holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0), {"x": x[0]})]
+  step = jax.jit(step_lib.keyed(step_lib.make_train_step(c, method)), donate_argnums=0)
+  cost = step.lower(holder[0], data).compile().cost_analysis()
+  cost = cost[0] if isinstance(cost, list) else cost
+
+  def run(n):
+    state = holder[0]
+    t0 = time.perf_counter()
+    for _ in range(n):
+      state, metrics = step(state, data)
+    jax.block_until_ready(metrics)
+    holder[0] = state
+    return time.perf_counter() - t0
+  return run, {"flops_per_step": float(cost.get("flops", 0.0)), "version": jax.__version__}
+
+
+def matmul_rate() -> float:
+  """FLOP/s of a 2048 x 2048 float32 matrix product under jax (best of 5)."""
+  import jax
+  import jax.numpy as jnp
+  a = jax.random.normal(jax.random.PRNGKey(0), (2048, 2048))
+  f = jax.jit(lambda a: a @ a)
+  f(a).block_until_ready()
+  best = float("inf")
+  for _ in range(5):
+    t0 = time.perf_counter()
+    f(a).block_until_ready()
+    best = min(best, time.perf_counter() - t0)
+  return 2 * 2048 ** 3 / best
+
+
+# ---------------------------------------------------------------- PyTorch side
+
+def torch_worker(name: str, compile: bool):
+  import torch
+  import torch_reference
+  if int(os.environ.get("BENCH_THREADS", "0")):
+    torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
+  step = torch_reference.STEPS[name](compile=compile)
+
+  def run(n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+      step()
+    return time.perf_counter() - t0
+  return run, {"version": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def worker(spec: str):
+  """Child process: build, warm up, then answer 'run N' / 'quit' lines with JSON."""
+  framework, name = spec.split(":")
+  t0 = time.perf_counter()
+  if framework == "gan_jax":
+    run, info = jax_worker(name)
+  else:
+    run, info = torch_worker(name, compile=framework == "torch-compile")
+  run(2 if name == "wgan_gp" else 5)  # compile + warm-up
+  info["warmup_s"] = time.perf_counter() - t0
+  if framework == "gan_jax" and name == "dcgan":
+    info["matmul_flops"] = matmul_rate()
+  print(json.dumps({"ready": info}), flush=True)
+  for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "run":
+      print(json.dumps({"seconds": run(int(cmd[1]))}), flush=True)
+    else:
+      rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+      print(json.dumps({"maxrss_mb": rss}), flush=True)
+      return
+
+
+class Child:
+  def __init__(self, spec: str, threads: int = 0):
+    self.spec, self.log = spec, tempfile.TemporaryFile("w+")
+    env = dict(os.environ, BENCH_THREADS=str(threads))
+    if threads:
+      env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
+                          f"intra_op_parallelism_threads={threads}")
+    self.proc = subprocess.Popen([sys.executable, __file__, "--worker", spec], text=True, env=env,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log)
+    self.info, self.seconds, self.maxrss_mb = self.read().get("ready"), [], None
+
+  def read(self) -> dict:
+    line = self.proc.stdout.readline()
+    if not line:
+      self.log.seek(0)
+      tail = "".join(self.log.readlines()[-15:])
+      raise RuntimeError(f"{self.spec} worker died:\n{tail}")
+    return json.loads(line)
+
+  def run(self, n: int):
+    self.proc.stdin.write(f"run {n}\n")
+    self.proc.stdin.flush()
+    self.seconds.append(self.read()["seconds"])
+
+  def close(self):
+    self.proc.stdin.write("quit\n")
+    self.proc.stdin.flush()
+    self.maxrss_mb = self.read()["maxrss_mb"]
+    self.proc.wait()
+
+
+# ---------------------------------------------------------------- the CPU's peak
+
+def cpu_peak() -> tuple[float, str]:
+  """(FP32 FLOP/s, how): cores x clock x FLOPs/cycle, from lscpu. FLOPs/cycle = 2 FMA
+  pipes x 2 (multiply + add) x SIMD lanes; AVX-512 counts 16 lanes on Intel, but AMD
+  Zen 4 (family 25) runs 512-bit FMAs on its two 256-bit pipes, so 8 lanes there."""
+  text = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+  field = lambda key: (re.search(rf"^{key}:\s*(.+)$", text, re.M) or [None, ""])[1].strip()
+  cores = int(field("Core\\(s\\) per socket") or 1) * int(field("Socket\\(s\\)") or 1)
+  mhz = float(field("CPU max MHz") or 0.0)
+  clock_from = "lscpu max MHz"
+  if not mhz:
+    with open("/proc/cpuinfo") as f:
+      mhz = float(re.search(r"cpu MHz\s*:\s*([\d.]+)", f.read()).group(1))
+    clock_from = "/proc/cpuinfo MHz (nominal; boost may be higher)"
+  flags = field("Flags").split()
+  amd = field("Vendor ID") == "AuthenticAMD"
+  lanes = 16 if "avx512f" in flags and not amd else 8 if "avx2" in flags else 4
+  per_cycle = 2 * 2 * lanes
+  how = (f"{cores} cores x {mhz / 1000:.2f} GHz ({clock_from}) x {per_cycle} FLOPs/cycle "
+         f"(2 FMA pipes x 2 x {lanes} fp32 lanes)")
+  return cores * mhz * 1e6 * per_cycle, how
+
+
+# ---------------------------------------------------------------- main
+
+def measure(name: str, args) -> list[dict]:
+  specs = ["gan_jax", "torch"] + (["torch-compile"] if args.compile else [])
+  children = []
+  for spec in specs:
+    try:
+      children.append(Child(f"{spec}:{name}", args.threads))
+    except RuntimeError as e:
+      print(f"warning: {e}", file=sys.stderr)
+  for _ in range(args.rounds):
+    for child in children:
+      child.run(args.steps)
+  rows = []
+  batch, n_critic, what = STEPS[name]
+  for child in children:
+    child.close()
+    rates = [args.steps / s for s in child.seconds]
+    rows.append({"step": name, "framework": child.spec.split(":")[0],
+                 "steps_per_s": statistics.median(rates), "min": min(rates), "max": max(rates),
+                 "samples_per_s": statistics.median(rates) * batch * n_critic, "what": what,
+                 "maxrss_mb": child.maxrss_mb, **child.info})
+  return rows
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  p.add_argument("--steps", type=int, default=20, help="steps per round (mlp: x10)")
+  p.add_argument("--rounds", type=int, default=5)
+  p.add_argument("--only", default="dcgan,mlp,wgan_gp")
+  p.add_argument("--compile", action="store_true", help="also time torch.compile")
+  p.add_argument("--threads", type=int, default=0, help="intra-op threads (0: defaults)")
+  p.add_argument("--worker", help=argparse.SUPPRESS)
+  args = p.parse_args()
+  if args.worker:
+    return worker(args.worker)
+  try:
+    import torch  # noqa: F401
+  except ImportError:
+    sys.exit("bench/vs_torch.py needs PyTorch: pip install -e '.[bench]'")
+  peak, how = cpu_peak()
+  load0 = os.getloadavg()[0]
+  rows = []
+  for name in args.only.split(","):
+    steps = args.steps * (10 if name == "mlp" else 1)
+    if steps < MIN_STEPS[name] or args.rounds < 3:
+      print(f"warning: {steps} steps x {args.rounds} rounds of {name} are too few to be "
+            f"meaningful; use >= {MIN_STEPS[name]} steps and >= 3 rounds.")
+    rows += measure(name, argparse.Namespace(**{**vars(args), "steps": steps}))
+  print(f"\nCPU: {os.cpu_count()} cores; peak {peak / 1e9:.0f} GFLOP/s = {how}. "
+        f"Load average {load0:.1f} -> {os.getloadavg()[0]:.1f} (other processes share the "
+        f"cores). {args.rounds} alternating rounds; median [min-max]. Threads per framework: "
+        f"{args.threads or 'default'}.\n")
+  print("| step | framework | steps/s | samples/s | peak RSS (MB) | vs torch eager | GFLOP/step "
+        "| GFLOP/s | % peak | % matmul |")
+  print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+  matmul = next((r["matmul_flops"] for r in rows if "matmul_flops" in r), None)
+  for r in rows:
+    eager = next((e for e in rows if e["step"] == r["step"] and e["framework"] == "torch"), None)
+    ratio = f"{r['steps_per_s'] / eager['steps_per_s']:.2f}x" if eager else "n/a"
+    flops = r.get("flops_per_step")
+    cells = ["", "", "", ""]
+    if flops:
+      rate = flops * r["steps_per_s"]
+      cells = [f"{flops / 1e9:.2f}", f"{rate / 1e9:.0f}", f"{100 * rate / peak:.0f}%",
+               f"{100 * rate / matmul:.0f}%" if matmul else ""]
+    print(f"| {r['step']} | {r['framework']} | {r['steps_per_s']:.2f} [{r['min']:.2f}-"
+          f"{r['max']:.2f}] | {r['samples_per_s']:.0f} {r['what']} | {r['maxrss_mb']:.0f} | "
+          f"{ratio} | " + " | ".join(cells) + " |")
+  if matmul:
+    print(f"\nMeasured float32 matmul (2048^3, jax): {matmul / 1e9:.0f} GFLOP/s.")
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,104 @@
+"""DCGAN generator and discriminator (Radford et al., 2016) for 28, 32 and 64 pixel
+images, grayscale or RGB.
+
+With w = model.width, s0 = 7 for 28 px and 4 for 32 and 64 px, and n_up =
+log2(size / s0) (2, 3 or 4):
+
+  G: z -> Dense(s0 * s0 * w * 2^(n_up-1)) -> norm -> ReLU
+       -> (n_up - 1) x [ConvTranspose(4, stride 2, channels halved) -> norm -> ReLU]
+       -> ConvTranspose(4, stride 2, C) -> tanh                       [B, H, W, C]
+  D: x -> n_up x [Conv(4, stride 2, channels w, 2w, 4w, ...) -> norm (not the
+       first) -> LeakyReLU(0.2)] -> flatten -> Dense(1)                logits [B]
+
+Weights ~ N(0, 0.02), BatchNorm scale ~ N(1, 0.02), biases 0 (Sec. 4 of the paper and
+its code). A layer followed by BatchNorm has no bias (BatchNorm's offset replaces it).
+The transposed convolutions are `layers.ConvTranspose` and D's strided convolutions
+`layers.Conv`: nn.ConvTranspose's and nn.Conv's maths and parameters, computed in
+forms that are fast on XLA CPU (bench/vs_torch.py; layers.py says why).
+"""
+from __future__ import annotations
+
+import math
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+from gan_jax.networks import layers
+
+START = {28: 7, 32: 4, 64: 4}  # image size -> G's first spatial size
+
+
+def check_shape(data_shape) -> tuple[int, int]:
+  """(size, channels) of a supported image shape (H, H, 1 | 3), else a ValueError."""
+  shape = tuple(int(d) for d in data_shape)
+  if len(shape) != 3 or shape[0] != shape[1] or shape[0] not in START or shape[2] not in (1, 3):
+    raise ValueError(
+        f"dcgan supports square images of {', '.join(map(str, START))} pixels with 1 or 3 "
+        f"channels; got data shape {shape}. Set data.image_size to one of "
+        f"{', '.join(map(str, START))} (and data.channels to 1 or 3).")
+  return shape[0], shape[2]
+
+
+def num_up(size: int) -> int:
+  return int(math.log2(size // START[size]))
+
+
+class Generator(nn.Module):
+  """z [B, z_dim] -> images [B, size, size, channels] in [-1, 1]."""
+  size: int
+  channels: int
+  width: int = 64
+  norm: str = "batch"
+  axis_name: str | None = None
+
+  @nn.compact
+  def __call__(self, z, train: bool = True):
+    n_up, s0 = num_up(self.size), START[self.size]
+    features = self.width * 2 ** (n_up - 1)
+    norm = lambda: layers.norm(self.norm, self.axis_name, key="model.g_norm",
+                               scale_init=layers.dcgan_scale_init)
+    bias = self.norm != "batch"
+    x = nn.Dense(s0 * s0 * features, use_bias=bias, kernel_init=layers.DCGAN_INIT)(z)
+    x = nn.relu(norm()(x.reshape(z.shape[0], s0, s0, features), train))
+    for _ in range(n_up - 1):
+      features //= 2
+      x = layers.ConvTranspose(features, (4, 4), (2, 2), use_bias=bias,
+                               kernel_init=layers.DCGAN_INIT)(x)
+      x = nn.relu(norm()(x, train))
+    x = layers.ConvTranspose(self.channels, (4, 4), (2, 2), kernel_init=layers.DCGAN_INIT)(x)
+    return jnp.tanh(x)
+
+
+class Discriminator(nn.Module):
+  """images [B, size, size, C] -> logits [B] (raw; the loss applies any sigmoid)."""
+  size: int
+  width: int = 64
+  norm: str = "batch"
+  spectral_norm: bool = False
+  axis_name: str | None = None
+
+  @nn.compact
+  def __call__(self, x, train: bool = True):
+    bias = self.norm != "batch"
+    for i in range(num_up(self.size)):
+      conv = layers.Conv(self.width * 2 ** i, (4, 4), (2, 2), padding="SAME",
+                         use_bias=bias or i == 0, kernel_init=layers.DCGAN_INIT)
+      x = layers.maybe_sn(conv, self.spectral_norm)(x, train)
+      if i > 0:
+        x = layers.norm(self.norm, self.axis_name, key="model.d_norm",
+                        scale_init=layers.dcgan_scale_init)(x, train)
+      x = nn.leaky_relu(x, 0.2)
+    x = x.reshape(x.shape[0], -1)
+    dense = nn.Dense(1, kernel_init=layers.DCGAN_INIT)
+    return layers.maybe_sn(dense, self.spectral_norm)(x, train)[:, 0]
+
+
+def build(config, data_shape, axis_name=None):
+  """(G, D) for images of `data_shape` = (H, H, C), H in 28 | 32 | 64, C in 1 | 3;
+  `axis_name` is the pmap axis over which BatchNorm averages its statistics."""
+  size, channels = check_shape(data_shape)
+  m = config.model
+  layers.check_norm(m.g_norm, "model.g_norm")
+  layers.check_norm(m.d_norm, "model.d_norm")
+  return (Generator(size, channels, m.width, m.g_norm, axis_name),
+          Discriminator(size, m.width, m.d_norm, m.spectral_norm, axis_name))

@@ -1,0 +1,118 @@
+"""gan_jax.networks.resnet (SNGAN CIFAR ResNet): shapes, parameter counts, spectral
+norm state, BatchNorm modes and the 32-pixel-only error."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gan_jax import config as config_lib, networks
+
+KEY = jax.random.PRNGKey(0)
+
+
+def _config(width=8, z_dim=16, **model):
+  c = config_lib.base()
+  c.model.name, c.model.width, c.model.z_dim = "resnet", width, z_dim
+  for k, v in model.items():
+    c.model[k] = v
+  return c
+
+
+def _init(config, channels=3, batch=2):
+  G, D = networks.get("resnet").build(config, (32, 32, channels))
+  z = jax.random.normal(KEY, (batch, config.model.z_dim))
+  return G, D, _variables(G, z), _variables(D, jnp.zeros((batch, 32, 32, channels))), z
+
+
+def _variables(module, *args):
+  """`module.init(KEY, *args, train=False)`'s variables, with the shapes from
+  jax.eval_shape and values from numpy: jax's random initialisers compile for about a
+  second per parameter shape on CPU, and these tests need valid values, not jax's
+  init (test_dcgan checks the initialisation itself). Params ~ N(0, 0.05), scales
+  1 + N(0, 0.05), running means 0, variances and sigmas 1, power-iteration u ~ N(0, 1)."""
+  shapes = jax.eval_shape(lambda: module.init(KEY, *args, train=False))
+  rng = np.random.default_rng(0)
+
+  def fill(path, leaf):
+    name, shape = str(path[-1].key), leaf.shape
+    if name in ("var",) or name.endswith("sigma"):
+      return jnp.ones(shape)
+    if name == "mean":
+      return jnp.zeros(shape)
+    noise = jnp.asarray(rng.normal(size=shape), jnp.float32)
+    return noise if name.endswith("/u") else (name == "scale") + 0.05 * noise
+  return jax.tree_util.tree_map_with_path(fill, shapes)
+
+
+def _count(variables):
+  return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(variables["params"]))
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_shapes(channels):
+  G, D, g_vars, d_vars, z = _init(_config(), channels)
+  x = G.apply(g_vars, z, train=False)
+  assert x.shape == (2, 32, 32, channels)
+  assert float(jnp.max(jnp.abs(x))) <= 1.0
+  assert D.apply(d_vars, x, train=False).shape == (2,)
+
+
+def test_parameter_counts_by_hand():
+  w, z, C = 16, 100, 3
+  _, _, g_vars, d_vars, _ = _init(_config(width=w, z_dim=z), C)
+  g_ch, d_ch = 4 * w, 2 * w
+  conv = lambda k, cin, cout: k * k * cin * cout + cout            # all convs have biases
+  g_block = 2 * g_ch + conv(3, g_ch, g_ch) + 2 * g_ch + conv(3, g_ch, g_ch) + conv(1, g_ch, g_ch)
+  g = z * 16 * g_ch + 16 * g_ch + 3 * g_block + 2 * g_ch + conv(3, g_ch, C)
+  d = (conv(3, C, d_ch) + conv(3, d_ch, d_ch) + conv(1, C, d_ch)         # optimized block
+       + 2 * conv(3, d_ch, d_ch) + conv(1, d_ch, d_ch)                    # down block
+       + 2 * 2 * conv(3, d_ch, d_ch)                                      # two plain blocks
+       + d_ch + 1)                                                        # Dense
+  assert (_count(g_vars), _count(d_vars)) == (g, d) == (340099, 66849)
+
+
+def test_paper_widths_at_width_64():
+  _, _, g_vars, d_vars, _ = _init(_config(width=64, z_dim=128))
+  assert g_vars["params"]["Dense_0"]["kernel"].shape == (128, 4 * 4 * 256)
+  assert d_vars["params"]["Dense_0"]["kernel"].shape == (128, 1)
+
+
+def test_spectral_norm_on_every_discriminator_layer():
+  _, D, _, d_vars, _ = _init(_config(spectral_norm=True))
+  sigmas = [p for p, _ in jax.tree_util.tree_leaves_with_path(d_vars["batch_stats"])
+            if p[-1].key.endswith("/sigma")]
+  n_layers = sum(1 for p, _ in jax.tree_util.tree_leaves_with_path(d_vars["params"])
+                 if p[-1].key == "kernel")
+  assert len(sigmas) == n_layers == 3 + 3 + 2 + 2 + 1
+  x = jax.random.normal(KEY, (2, 32, 32, 3))
+  _, eval_updates = D.apply(d_vars, x, train=False, mutable=["batch_stats"])
+  _, train_updates = D.apply(d_vars, x, train=True, mutable=["batch_stats"])
+  assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(d_vars["batch_stats"]),
+                                                  jax.tree.leaves(eval_updates["batch_stats"])))
+  assert not np.allclose(jax.tree.leaves(train_updates["batch_stats"])[0],
+                         jax.tree.leaves(d_vars["batch_stats"])[0])
+
+
+def test_discriminator_without_spectral_norm_has_no_state():
+  _, _, _, d_vars, _ = _init(_config())
+  assert set(d_vars) == {"params"}
+
+
+def test_generator_batch_stats_update_in_train_mode_only():
+  G, _, g_vars, _, z = _init(_config(), batch=4)
+  _, train_updates = G.apply(g_vars, z, train=True, mutable=["batch_stats"])
+  _, eval_updates = G.apply(g_vars, z, train=False, mutable=["batch_stats"])
+  before = jax.tree.leaves(g_vars["batch_stats"])
+  assert len(before) == 2 * 7  # 2 per block x 3 + the final BatchNorm
+  assert all(not np.allclose(a, b) for a, b in
+             zip(before, jax.tree.leaves(train_updates["batch_stats"])))
+  assert all(np.array_equal(a, b) for a, b in
+             zip(before, jax.tree.leaves(eval_updates["batch_stats"])))
+
+
+@pytest.mark.parametrize("shape", [(28, 28, 1), (64, 64, 3), (32, 32, 2)])
+def test_only_32_pixels(shape):
+  with pytest.raises(ValueError, match=r"32x32.*data\.image_size=32"):
+    networks.get("resnet").build(_config(), shape)
