@@ -3,7 +3,9 @@ PY := .venv/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := dataset-fashion-mnist fonts-arphic-ukai fonts-arphic-uming espeak-ng
 
-.PHONY: setup run test bench
+CLASSIFIER := artifacts/classifier_fashion_mnist/classifier.json
+
+.PHONY: setup run test bench classifier
 
 setup: .venv/.installed
 
@@ -16,7 +18,12 @@ setup: .venv/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-run: setup
+classifier: $(CLASSIFIER)
+
+$(CLASSIFIER): | .venv/.installed
+	$(PY) launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist
+
+run: setup $(CLASSIFIER)
 	$(PY) launch.py --config experiments/wgan.py
 
 test: setup
@@ -24,3 +31,4 @@ test: setup
 
 bench: setup
 	$(PY) bench/step_speed.py
+	$(PY) bench/pipeline.py

@@ -73,4 +73,7 @@ def toy_metrics(distribution, samples: np.ndarray, reference: np.ndarray) -> dic
     low, high = distribution.support()
     out["ks"] = ks_distance(samples, distribution.cdf)
     out["tv"] = total_variation(samples, distribution.cdf, low, high)
+    # The exact (inverse-CDF) sampler at the same count: the floor these estimates reach.
+    out["ks_exact_sampler"] = ks_distance(reference, distribution.cdf)
+    out["tv_exact_sampler"] = total_variation(reference, distribution.cdf, low, high)
   return out

@@ -8,8 +8,7 @@ from gan_jax.metrics import tstr
 @pytest.fixture(scope="module")
 def fashion():
   train, test = (idx.load_idx_pair(idx.FASHION_MNIST_DIR, s) for s in ("train", "test"))
-  if train is None or test is None:
-    pytest.skip(f"Fashion-MNIST not in {idx.FASHION_MNIST_DIR} (Debian dataset-fashion-mnist)")
+  assert train is not None, "install the Debian package dataset-fashion-mnist (make setup)"
   return train[0][:10_000], train[1][:10_000], test[0][:2_000], test[1][:2_000]
 
 
