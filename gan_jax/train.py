@@ -86,7 +86,7 @@ def _sample_picture(run, state, writer, workdir, step, z, real):
     pixels = viz.save_figure(viz.annotated_grid(fake, scores, f"step {step}: D(x)"), path)
   else:
     pixels = viz.image_grid(fake)
-    viz.save_image(pixels, path)
+    viz.save_image(pixels, path, scale=max(1, 64 // fake.shape[1]))  # small images x2
   writer.image(step, "samples", pixels)
 
 
