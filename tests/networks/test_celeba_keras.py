@@ -7,48 +7,21 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from tests.networks import helpers
 from gan_jax import config as config_lib, networks
 
-KEY = jax.random.PRNGKey(0)
+KEY = helpers.KEY
 
 
 def _config(capacity=4, kernel_size=3, z_dim=16, **model):
-  c = config_lib.base()
-  c.model.name, c.model.width = "celeba_keras", capacity
-  c.model.kernel_size, c.model.z_dim = kernel_size, z_dim
-  for k, v in model.items():
-    c.model[k] = v
-  return c
+  return helpers.model_config("celeba_keras", capacity, z_dim, kernel_size=kernel_size, **model)
 
 
 def _init(config, channels=3, batch=2):
-  G, D = networks.get("celeba_keras").build(config, (64, 64, channels))
-  z = jax.random.normal(KEY, (batch, config.model.z_dim))
-  return G, D, _variables(G, z), _variables(D, jnp.zeros((batch, 64, 64, channels))), z
+  return helpers.build(config, (64, 64, channels), batch)
 
 
-def _variables(module, *args):
-  """`module.init(KEY, *args, train=False)`'s variables, with the shapes from
-  jax.eval_shape and values from numpy: jax's random initialisers compile for about a
-  second per parameter shape on CPU, and these tests need valid values, not jax's
-  init (test_dcgan checks the initialisation itself). Params ~ N(0, 0.05), scales
-  1 + N(0, 0.05), running means 0, variances and sigmas 1, power-iteration u ~ N(0, 1)."""
-  shapes = jax.eval_shape(lambda: module.init(KEY, *args, train=False))
-  rng = np.random.default_rng(0)
-
-  def fill(path, leaf):
-    name, shape = str(path[-1].key), leaf.shape
-    if name in ("var",) or name.endswith("sigma"):
-      return jnp.ones(shape)
-    if name == "mean":
-      return jnp.zeros(shape)
-    noise = jnp.asarray(rng.normal(size=shape), jnp.float32)
-    return noise if name.endswith("/u") else (name == "scale") + 0.05 * noise
-  return jax.tree_util.tree_map_with_path(fill, shapes)
-
-
-def _count(variables):
-  return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(variables["params"]))
+_variables, _count = helpers.variables, helpers.count
 
 
 @pytest.mark.parametrize("channels", [1, 3])
