@@ -29,6 +29,10 @@ run: setup $(CLASSIFIER)
 test: setup
 	$(PY) -m pytest -n 2
 
-bench: setup
+bench: setup $(CLASSIFIER)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) bench/vs_torch.py
 	$(PY) bench/step_speed.py
 	$(PY) bench/pipeline.py
+	$(PY) bench/sweep_speed.py
+	$(PY) bench/eval_speed.py

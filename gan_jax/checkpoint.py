@@ -31,9 +31,9 @@ def all_finite(state) -> bool:
 class Checkpointer:
   def __init__(self, workdir: str, keep: int = 3, read_only: bool = False):
     self.directory = os.path.abspath(os.path.join(workdir, "checkpoints"))
-    options = ocp.CheckpointManagerOptions(
-        max_to_keep=keep, create=not read_only, read_only=read_only,
-        enable_async_checkpointing=not read_only)
+    options = ocp.CheckpointManagerOptions(  # read-only: what orbax sets itself, unwarned
+        max_to_keep=None if read_only else keep, create=not read_only, read_only=read_only,
+        save_interval_steps=0 if read_only else 1, enable_async_checkpointing=not read_only)
     self.manager = ocp.CheckpointManager(self.directory, options=options,
                                          item_names=("state", "data"))
 

@@ -254,15 +254,21 @@ def sample(config, workdir: str, num_samples: int) -> str:
   return path
 
 
-def interpolate(config, workdir: str, pairs: int = 8, steps: int = 10) -> str:
-  """Writes DIR/interpolation.png: for each of `pairs` random z pairs, a row walking
-  linearly and a row walking spherically between them (latest checkpoint)."""
+def interpolation_images(config, workdir: str, pairs: int = 8, steps: int = 10):
+  """(images [2 * pairs * steps, H, W, C], step): for each of `pairs` random z pairs, a
+  row walking linearly and a row walking spherically between them (latest checkpoint,
+  EMA weights when kept)."""
   run = Run(config)
   if len(run.source.shape) != 3:
     raise ValueError(f"--interpolate needs image data; {config.data.name!r} is not images.")
   state, _, step = run.restore(workdir)
   z = sampling.interpolation_latents(run.method, pairs, steps, config.seed + 40_000)
-  x = sampling.generate(run.method, sampling.generator_variables(state), z)
+  return sampling.generate(run.method, sampling.generator_variables(state), z), step
+
+
+def interpolate(config, workdir: str, pairs: int = 8, steps: int = 10) -> str:
+  """Writes DIR/interpolation.png (`interpolation_images` as a grid, a row each)."""
+  x, step = interpolation_images(config, workdir, pairs, steps)
   path = os.path.join(workdir, "interpolation.png")
   viz.save_image(viz.image_grid(x, rows=2 * pairs), path, scale=2)
   print(f"Wrote {path}: {pairs} pairs x (linear row, spherical row), step {step}.", flush=True)

@@ -36,6 +36,16 @@ def experiment_config(spec: str, overrides: dict | None = None):
   return config_lib.apply_overrides(config, overrides or {})
 
 
+def saved_config(workdir: str):
+  """The config a run was trained with (its ``config.json``), for drawing that run."""
+  import ml_collections
+  path = os.path.join(workdir, "config.json")
+  if not os.path.exists(path):
+    raise FileNotFoundError(f"{workdir} is not a run (no config.json); train it first.")
+  with open(path) as f:
+    return ml_collections.ConfigDict(json.load(f))
+
+
 def _plain(value):
   """JSON-ready: numpy scalars and arrays as Python numbers and lists."""
   if isinstance(value, dict):
