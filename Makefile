@@ -35,4 +35,5 @@ bench: setup $(CLASSIFIER)
 	$(PY) bench/step_speed.py
 	$(PY) bench/pipeline.py
 	$(PY) bench/sweep_speed.py
+	$(PY) bench/layers_speed.py
 	$(PY) bench/eval_speed.py

@@ -49,10 +49,10 @@ def measure(spec: str, members: int, steps: int) -> tuple[float, float]:
   group = base.train.n_critic
   batches = [next(pipeline.host_batches(s, 0, group)) for s in sources]
   step = step_lib.keyed(step_lib.make_train_step(base, run.method))
-  single = rate(jax.jit(step, donate_argnums=0), states[0], jax.device_put(batches[0]), steps)
-  stacked = jax.tree.map(lambda *x: np.stack(x), *states)
+  stacked = jax.tree.map(lambda *x: np.stack(x), *states)  # before donation frees states[0]
   batch = jax.device_put({k: np.stack([b[k] for b in batches]) for k in batches[0]})
-  vec = rate(jax.jit(jax.vmap(step), donate_argnums=0), stacked, batch, max(5, steps // members))
+  single = rate(jax.jit(step, donate_argnums=0), states[0], jax.device_put(batches[0]), steps)
+  vec = rate(jax.jit(jax.vmap(step), donate_argnums=0), stacked, batch, max(10, steps // members))
   return single, vec * members
 
 

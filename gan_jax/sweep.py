@@ -112,6 +112,11 @@ def plan(configs) -> tuple[list[list[int]], str]:
   return list(groups.values()), reason
 
 
+def _cpu_convnet(config) -> bool:
+  import jax
+  return jax.default_backend() == "cpu" and config.model.name != "mlp"
+
+
 def run(spec: str, base, workdir: str, dry_run: bool = False, progress: bool = True):
   """Runs (or resumes) every member of the sweep and writes DIR/sweep.csv."""
   from gan_jax import train
@@ -123,6 +128,10 @@ def run(spec: str, base, workdir: str, dry_run: bool = False, progress: bool = T
     print(f"  {name}: {m}")
   print(f"{len(groups)} group(s): {groups}" + (f"; {reason}" if reason else
                                                 "; all members in one vmapped step"))
+  if any(len(g) > 1 for g in groups) and _cpu_convnet(configs[0]):
+    print("Note: on CPU, vmapped convolutions become grouped convolutions, which XLA CPU "
+          "runs slowly (8 DCGAN members: 0.28x the member-steps/s of sequential runs in "
+          "bench/sweep_speed.py); --config.sweep.vectorize=False runs them one by one.")
   if dry_run:
     return None
   for group in groups:

@@ -197,9 +197,14 @@ def _loop(base, run, members, states, position, start, n, ctx, progress, stop_af
   last = min(total, stop_after) if stop_after else total
   pending, last_time, last_step = [], time.perf_counter(), start
   host = states
+  # Virtual CPU devices share one thread pool: with many pmap steps queued, XLA's
+  # in-process all-reduce can miss its 40 s rendezvous and abort; wait for each step.
+  sync_each = n > 1 and jax.default_backend() == "cpu"
   try:
     for i in range(start + 1, last + 1):
       device_state, metrics = step_fn(device_state, next(loader))
+      if sync_each:
+        jax.block_until_ready(metrics)
       pending.append(metrics)
       bar.update(1)
       at = lambda every: every > 0 and i % every == 0 or i == total
