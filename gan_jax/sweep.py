@@ -11,7 +11,8 @@ returning the members as a list of override dicts ``{dotted.key: value}``, built
 full workdir: resumable, its own metrics.jsonl) and writes ``DIR/sweep.csv``. Members
 that differ only in the seed and array-valued hyperparameters (learning rates, Adam
 betas, penalty and loss weights, EMA decay) train as one `jax.vmap`-ed step over their
-stacked states (`sweep.vectorize`, on by default); the others run one after another.
+stacked states (`sweep.vectorize`, on by default; on CPU only for MLP members); the
+others run one after another.
 
 ``python -m gan_jax.sweep results DIR --metric eval/modes --x optim.d.lr`` turns
 sweep.csv into DIR/sweep.md and a PNG of the metric against the hyperparameter (mean
@@ -92,9 +93,14 @@ def array_keys(config) -> set[str]:
   return keys
 
 
-def plan(configs) -> tuple[list[list[int]], str]:
+def plan(configs, backend: str | None = None) -> tuple[list[list[int]], str]:
   """Groups of member indices that can share one vmapped step, and why members were
-  split (an empty reason when all are in one group)."""
+  split (an empty reason when all are in one group). On CPU, convolutional members run
+  one after another: vmapped per-member kernels become grouped convolutions, which XLA
+  CPU runs far slower than one member at a time (bench/sweep_speed.py)."""
+  if backend is None:
+    import jax
+    backend = jax.default_backend()
   flat = [config_lib.flat_keys(c) for c in configs]
   free = array_keys(configs[0])
   if len({f["ema.decay"] > 0 for f in flat}) > 1:
@@ -106,15 +112,14 @@ def plan(configs) -> tuple[list[list[int]], str]:
   split = sorted({k for k in flat[0] if k not in free and len({repr(f[k]) for f in flat}) > 1})
   if not configs[0].sweep.vectorize:
     return [[i] for i in range(len(configs))], "sweep.vectorize=False"
+  if backend == "cpu" and configs[0].model.name != "mlp" and len(configs) > 1:
+    return [[i] for i in range(len(configs))], (
+        "on CPU, vmapped convolutions run as grouped convolutions, slower than one member "
+        "at a time (8 DCGAN members: 0.28x, bench/sweep_speed.py); vectorised on GPU/TPU")
   reason = "" if len(groups) == 1 else (
       f"members differ in {', '.join(split)}, which cannot be vectorised "
       f"(not array-valued); {len(groups)} vectorised groups run one after another")
   return list(groups.values()), reason
-
-
-def _cpu_convnet(config) -> bool:
-  import jax
-  return jax.default_backend() == "cpu" and config.model.name != "mlp"
 
 
 def run(spec: str, base, workdir: str, dry_run: bool = False, progress: bool = True):
@@ -128,10 +133,6 @@ def run(spec: str, base, workdir: str, dry_run: bool = False, progress: bool = T
     print(f"  {name}: {m}")
   print(f"{len(groups)} group(s): {groups}" + (f"; {reason}" if reason else
                                                 "; all members in one vmapped step"))
-  if any(len(g) > 1 for g in groups) and _cpu_convnet(configs[0]):
-    print("Note: on CPU, vmapped convolutions become grouped convolutions, which XLA CPU "
-          "runs slowly (8 DCGAN members: 0.28x the member-steps/s of sequential runs in "
-          "bench/sweep_speed.py); --config.sweep.vectorize=False runs them one by one.")
   if dry_run:
     return None
   for group in groups:

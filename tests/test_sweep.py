@@ -32,6 +32,10 @@ def test_plan_vectorises_array_keys_and_says_why_not(make_config):
   off = [make_config("gan.py:smoke", **{"sweep.vectorize": False, "seed": s}) for s in (0, 1)]
   assert sweep.plan(off) == ([[0], [1]], "sweep.vectorize=False")
   assert base.sweep.vectorize
+  conv = [make_config("dcgan.py:smoke", **{"optim.d.lr": lr}) for lr in (1e-4, 1e-3)]
+  groups, reason = sweep.plan(conv, backend="cpu")
+  assert groups == [[0], [1]] and "grouped convolutions" in reason
+  assert sweep.plan(conv, backend="gpu") == ([[0, 1]], "")
 
 
 def test_bad_sweeps_fail_before_anything_runs(make_config, tmp_path):
