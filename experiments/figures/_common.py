@@ -17,12 +17,15 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def parse_args(name: str, doc: str, argv=None) -> argparse.Namespace:
+def parse_args(name: str, doc: str, argv=None, extra=None) -> argparse.Namespace:
+  """--out and --smoke, plus what `extra(parser)` adds."""
   p = argparse.ArgumentParser(prog=f"python -m experiments.figures.{name}", description=doc,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
   p.add_argument("--out", required=True, help="folder for the PNG(s) and the JSON")
   p.add_argument("--smoke", action="store_true",
                  help="tiny networks and few steps (seconds): what the tests run")
+  if extra:
+    extra(p)
   args = p.parse_args(argv)
   os.makedirs(args.out, exist_ok=True)
   return args

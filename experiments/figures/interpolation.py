@@ -35,10 +35,9 @@ def path_numbers(x: np.ndarray, steps: int) -> dict:
   return {"mean_step": mean, "max_over_mean": change.max(axis=1) / np.maximum(mean, 1e-12)}
 
 
-def class_changes(x: np.ndarray, steps: int, classifier: str) -> dict | None:
+def class_changes(x: np.ndarray, steps: int, path: str) -> dict | None:
   """Predicted classes along each path and how often they change (None: no classifier)."""
-  path = classifier or classifier_lib.default_path("fashion_mnist")
-  if not os.path.exists(os.path.join(path, "classifier.json")):
+  if not progress.has_classifier(path):
     return None
   model, variables, info = classifier_lib.load(path)
   labels = classifier_lib.predict(model, variables, x).argmax(-1).reshape(-1, steps)
@@ -49,7 +48,7 @@ def class_changes(x: np.ndarray, steps: int, classifier: str) -> dict | None:
 def main(argv=None):
   args = progress.parse_args(NAME, __doc__, argv)
   clock = _common.Clock()
-  workdir, config, reason = progress.trained_run(args, NAME)
+  workdir, config = progress.trained_run(args, NAME)
   x, step = train.interpolation_images(config, workdir, PAIRS, STEPS)
   viz.save_image(viz.image_grid(x, rows=2 * PAIRS), os.path.join(args.out, f"{NAME}.png"),
                  scale=2)
@@ -59,7 +58,7 @@ def main(argv=None):
              "classes": class_changes(x, STEPS, args.classifier),
              "protocol": {"run": workdir, "step": step, "pairs": PAIRS, "steps": STEPS,
                           "z_seed": config.seed + 40_000, "ema": config.ema.decay > 0,
-                          "classes_skipped": reason, "smoke": args.smoke}}
+                          "classifier": args.classifier, "smoke": args.smoke}}
   numbers["seconds"] = clock.seconds()
   path = _common.write_json(args.out, NAME, numbers)
   for kind in ("linear", "slerp"):

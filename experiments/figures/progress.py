@@ -36,43 +36,40 @@ SCORES = ("fid", "kid", "is", "precision", "recall", "coverage", "classes_covere
 
 def parse_args(name: str, doc: str, argv=None):
   """The figures' command line plus --run (an existing run to draw) and --classifier."""
-  import argparse
-  p = argparse.ArgumentParser(add_help=False)
-  p.add_argument("--run", default="", help="a trained workdir to draw instead of training one")
-  p.add_argument("--classifier", default="",
-                 help="classifier dir for the scores (default artifacts/classifier_fashion_mnist)")
-  extra, rest = p.parse_known_args(argv)
-  args = _common.parse_args(name, doc, rest)
-  args.run, args.classifier = extra.run, extra.classifier
-  return args
+  def extra(p):
+    p.add_argument("--run", default="", help="a trained workdir to draw instead of training")
+    p.add_argument("--classifier", default=classifier_lib.default_path("fashion_mnist"),
+                   help="the Fashion-MNIST classifier's dir (make classifier)")
+  return _common.parse_args(name, doc, argv, extra)
+
+
+def has_classifier(path: str) -> bool:
+  return os.path.exists(os.path.join(path, "classifier.json"))
 
 
 def run_config(smoke: bool, classifier: str):
-  """The DCGAN config of these figures; the classifier scores only where it exists."""
+  """The DCGAN config of these figures; scored with the classifier where it exists."""
   s = SMOKE if smoke else FULL
-  path = classifier or classifier_lib.default_path("fashion_mnist")
-  have = os.path.exists(os.path.join(path, "classifier.json"))
-  config = _common.experiment_config(SPEC + (":smoke" if smoke else ""), {
+  have = has_classifier(classifier)
+  return _common.experiment_config(SPEC + (":smoke" if smoke else ""), {
       "train.steps": s["steps"], "sample.every": s["sample_every"],
       "eval.every": s["eval_every"], "ckpt.every": s["steps"],
-      "eval.classifier": path if have else "",
+      "eval.classifier": classifier if have else "",
       "eval.metrics": ("classifier",) if have else ()})
-  reason = None if have else (f"no classifier at {path}: scores left out; create it with "
-                              "`make classifier`")
-  return config, reason
 
 
 def trained_run(args, name: str):
-  """(workdir, config, note): the run of --run, or a fresh run trained into OUT/runs/."""
-  config, reason = run_config(args.smoke, args.classifier)
+  """(workdir, config): the run of --run, or a fresh run trained into OUT/runs/<name>."""
   if args.run:
-    return args.run, _common.saved_config(args.run), reason
+    return args.run, _common.saved_config(args.run)
+  config = run_config(args.smoke, args.classifier)
+  if not has_classifier(args.classifier):
+    print(f"Warning: no classifier at {args.classifier}; the run is not scored "
+          "(create it with `make classifier`).", flush=True)
   workdir = os.path.join(args.out, "runs", name)
   shutil.rmtree(workdir, ignore_errors=True)  # a figure is a fresh run, not a resume
-  if reason:
-    print(f"Warning: {reason}.", flush=True)
   train.train(config, workdir, progress=not args.smoke)
-  return workdir, config, reason
+  return workdir, config
 
 
 def sample_steps(workdir: str) -> list[int]:
@@ -134,19 +131,21 @@ def plot(workdir: str, steps: list[int], scores: dict, path: str):
 def main(argv=None):
   args = parse_args(NAME, __doc__, argv)
   clock = _common.Clock()
-  workdir, config, reason = trained_run(args, NAME)
+  workdir, config = trained_run(args, NAME)
   rows = writers.read_metrics(workdir)
   scores = scores_by_step(rows)
   steps = pick(sample_steps(workdir), scores)
   plot(workdir, steps, scores, os.path.join(args.out, f"{NAME}.png"))
   numbers = {"steps": steps, "losses": {s: losses_at(rows, s) for s in steps},
-             "scores": scores, "scores_skipped": reason,
+             "scores": scores,
+             "scores_skipped": None if scores else "the run logged no eval scores (no "
+                                                   "classifier: make classifier)",
              "protocol": {"run": workdir, "experiment": SPEC, "data": config.data.name,
                           "steps": config.train.steps, "sample_every": config.sample.every,
                           "batch": config.data.batch_size, "seed": config.seed,
                           "eval_samples": config.eval.num_samples,
                           "reference_split": config.eval.reference_split,
-                          "feature_net": "Fashion-MNIST classifier" if not reason else None,
+                          "feature_net": "Fashion-MNIST classifier" if scores else None,
                           "ema": config.ema.decay > 0, "smoke": args.smoke}}
   numbers["seconds"] = clock.seconds()
   path = _common.write_json(args.out, NAME, numbers)
