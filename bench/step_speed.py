@@ -74,7 +74,7 @@ def main():
   rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
   print(f"config {args.config}: batch {rows[0]['batch']}, n_critic {rows[0]['n_critic']}, "
         f"MLP width {rows[0]['width']}; {os.cpu_count()} CPU cores")
-  print(f"| devices | steps/s | compile (s) |\n| --- | --- | --- |")
+  print("| devices | steps/s | compile (s) |\n| --- | --- | --- |")
   for r in rows:
     print(f"| {r['devices']} | {r['steps_per_sec']:.1f} | {r['compile_s']:.1f} |")
 

@@ -93,7 +93,6 @@ def jax_worker(name: str):
 def matmul_rate() -> float:
   """FLOP/s of a 2048 x 2048 float32 matrix product under jax (best of 5)."""
   import jax
-  import jax.numpy as jnp
   a = jax.random.normal(jax.random.PRNGKey(0), (2048, 2048))
   f = jax.jit(lambda a: a @ a)
   f(a).block_until_ready()

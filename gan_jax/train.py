@@ -156,7 +156,6 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
   `jax.vmap`-ed step over their stacked states (P = 1: a plain run). Each member writes
   its own workdir exactly as a run of its own would. Returns the final host states."""
   base = configs[0]
-  P = len(configs)
   n = parallel.num_devices(base.parallel.num_devices, base.data.batch_size)
   ctx = parallel.context(n)
   run = Run(base, ctx)
@@ -208,19 +207,25 @@ def _loop(base, run, members, states, position, start, n, ctx, progress, stop_af
       pending.append(metrics)
       bar.update(1)
       at = lambda every: every > 0 and i % every == 0 or i == total
-      if not (at(base.log.every) or at(base.sample.every) or at(base.eval.every)
-              or at(base.ckpt.every) or i == last):
+      needs_state = (at(base.sample.every) or at(base.eval.every) or at(base.ckpt.every)
+                     or i == last)
+      if not (needs_state or at(base.log.every)):
         continue
-      stacked = jax.device_get(parallel.unreplicate(device_state, n))
-      host = [stacked] if P == 1 else [jax.tree.map(lambda x: x[k], stacked) for k in range(P)]
+      nonfinite = np.atleast_1d(jax.device_get(
+          parallel.unreplicate(device_state.nonfinite_step, n)))
+      if needs_state:  # the whole state comes to the host only when it is used there
+        stacked = jax.device_get(parallel.unreplicate(device_state, n))
+        host = [stacked] if P == 1 else [jax.tree.map(lambda x: x[k], stacked)
+                                         for k in range(P)]
       rows = jax.device_get(pending) if at(base.log.every) else None
       now = time.perf_counter()
-      for k, (m, state) in enumerate(zip(members, host)):
-        if int(state.nonfinite_step) >= 0:
+      for k, m in enumerate(members):
+        if nonfinite[k] >= 0:
           raise NonFiniteError(
-              f"Non-finite loss at step {int(state.nonfinite_step) + 1} in {m.workdir}. "
+              f"Non-finite loss at step {int(nonfinite[k]) + 1} in {m.workdir}. "
               f"Stopped without saving; the last good checkpoint is step {m.last_saved} in "
               f"{m.ckpt.directory}. Lower the learning rates or add a penalty, then resume.")
+        state = host[k] if needs_state else None  # used only when needs_state
         if rows is not None:
           pick = (lambda r: r) if P == 1 else (lambda r: jax.tree.map(lambda x: x[..., k], r))
           means = {key: float(np.mean([np.mean(pick(r)[key]) for r in rows]))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import hashlib
 import io
 import os
 import pickle
@@ -24,6 +23,8 @@ import sys
 import zipfile
 
 import numpy as np
+
+from gan_jax.metrics.inception import file_sha256
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
@@ -121,14 +122,6 @@ def read_torch_state_dict(path: str) -> dict[str, np.ndarray]:
   if not isinstance(state, dict):
     raise ValueError(f"{path} holds a {type(state).__name__}, not a state dict.")
   return {str(k): np.array(v) for k, v in state.items()}
-
-
-def file_sha256(path: str) -> str:
-  digest = hashlib.sha256()
-  with open(path, "rb") as f:
-    for chunk in iter(lambda: f.read(1 << 20), b""):
-      digest.update(chunk)
-  return digest.hexdigest()
 
 
 def write_npz(path: str, arrays: dict[str, np.ndarray]):

@@ -29,12 +29,8 @@ KERAS_INIT = nn.initializers.glorot_uniform()  # Keras' default for Dense and Co
 
 def check_shape(data_shape) -> int:
   """The channel count of a (64, 64, 1 | 3) shape, else a ValueError."""
-  shape = tuple(int(d) for d in data_shape)
-  if len(shape) != 3 or shape[:2] != (SIZE, SIZE) or shape[2] not in (1, 3):
-    raise ValueError(f"celeba_keras supports 64x64 images with 1 or 3 channels; got data "
-                     f"shape {shape}. Set data.image_size=64, or use model.name='dcgan' "
-                     f"for 28 or 32 pixels.")
-  return shape[2]
+  return layers.image_shape(data_shape, (SIZE,), "celeba_keras",
+                            ", or model.name='dcgan' for 28 or 32 pixels")[1]
 
 
 class Generator(nn.Module):

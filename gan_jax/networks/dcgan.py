@@ -30,13 +30,7 @@ START = {28: 7, 32: 4, 64: 4}  # image size -> G's first spatial size
 
 def check_shape(data_shape) -> tuple[int, int]:
   """(size, channels) of a supported image shape (H, H, 1 | 3), else a ValueError."""
-  shape = tuple(int(d) for d in data_shape)
-  if len(shape) != 3 or shape[0] != shape[1] or shape[0] not in START or shape[2] not in (1, 3):
-    raise ValueError(
-        f"dcgan supports square images of {', '.join(map(str, START))} pixels with 1 or 3 "
-        f"channels; got data shape {shape}. Set data.image_size to one of "
-        f"{', '.join(map(str, START))} (and data.channels to 1 or 3).")
-  return shape[0], shape[2]
+  return layers.image_shape(data_shape, tuple(START), "dcgan")
 
 
 def num_up(size: int) -> int:

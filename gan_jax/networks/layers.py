@@ -46,6 +46,19 @@ def maybe_sn(layer: nn.Module, spectral_norm: bool):
   return lambda x, train: wrapped(x, update_stats=train)
 
 
+def image_shape(data_shape, sizes, family: str, alternative: str = "") -> tuple[int, int]:
+  """(size, channels) of a square image shape (H, H, 1 | 3) with H in `sizes`, else a
+  ValueError naming the sizes `family` supports, the config key, and `alternative`."""
+  shape = tuple(int(d) for d in data_shape)
+  if len(shape) != 3 or shape[0] != shape[1] or shape[0] not in sizes or shape[2] not in (1, 3):
+    raise ValueError(
+        f"{family} supports square images of {', '.join(map(str, sizes))} pixels "
+        f"({' or '.join(f'{s}x{s}' for s in sizes)}) with 1 or 3 channels; got data shape "
+        f"{shape}. Set data.image_size={'|'.join(map(str, sizes))} (and data.channels to 1 "
+        f"or 3){alternative}.")
+  return shape[0], shape[2]
+
+
 def check_norm(kind: str, key: str) -> None:
   if kind not in NORMS:
     raise ValueError(f"Unknown normalisation {kind!r} in {key}; use one of {', '.join(NORMS)}.")
@@ -253,6 +266,18 @@ def conv_transpose(x: jax.Array, kernel: jax.Array, strides: Sequence[int], padd
   return conv_transpose_phases(x, kernel, strides, padding)
 
 
+def _kernel_layer(module: nn.Module, x, compute):
+  """The body of a flax-style convolution layer: `module`'s kernel [k_h, k_w, C_in,
+  features] and optional bias, as nn.Conv / nn.ConvTranspose create them, with the
+  product computed by `compute(x, kernel)`."""
+  kernel = module.param("kernel", module.kernel_init,
+                        (*module.kernel_size, x.shape[-1], module.features), jnp.float32)
+  y = compute(x, kernel)
+  if module.use_bias:
+    y = y + module.param("bias", module.bias_init, (module.features,), jnp.float32)
+  return y
+
+
 class ConvTranspose(nn.Module):
   """A transposed convolution with `nn.ConvTranspose`'s parameters (kernel
   [k_h, k_w, C_in, C_out], same meaning, same initialisers) computed by
@@ -268,12 +293,7 @@ class ConvTranspose(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    kernel = self.param("kernel", self.kernel_init,
-                        (*self.kernel_size, x.shape[-1], self.features), jnp.float32)
-    y = conv_transpose(x, kernel, self.strides, self.padding)
-    if self.use_bias:
-      y = y + self.param("bias", self.bias_init, (self.features,), jnp.float32)
-    return y
+    return _kernel_layer(self, x, lambda x, k: conv_transpose(x, k, self.strides, self.padding))
 
 
 class UpsampleConv(nn.Module):
@@ -289,12 +309,7 @@ class UpsampleConv(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    kernel = self.param("kernel", self.kernel_init,
-                        (*self.kernel_size, x.shape[-1], self.features), jnp.float32)
-    y = upsample_conv(x, kernel, self.factor, self.padding)
-    if self.use_bias:
-      y = y + self.param("bias", self.bias_init, (self.features,), jnp.float32)
-    return y
+    return _kernel_layer(self, x, lambda x, k: upsample_conv(x, k, self.factor, self.padding))
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
@@ -352,9 +367,4 @@ class Conv(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    kernel = self.param("kernel", self.kernel_init,
-                        (*self.kernel_size, x.shape[-1], self.features), jnp.float32)
-    y = conv(x, kernel, self.strides, self.padding)
-    if self.use_bias:
-      y = y + self.param("bias", self.bias_init, (self.features,), jnp.float32)
-    return y
+    return _kernel_layer(self, x, lambda x, k: conv(x, k, self.strides, self.padding))

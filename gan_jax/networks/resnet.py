@@ -33,12 +33,8 @@ SHORTCUT_INIT = nn.initializers.glorot_uniform()
 
 def check_shape(data_shape) -> int:
   """The channel count of a (32, 32, 1 | 3) shape, else a ValueError."""
-  shape = tuple(int(d) for d in data_shape)
-  if len(shape) != 3 or shape[:2] != (SIZE, SIZE) or shape[2] not in (1, 3):
-    raise ValueError(f"resnet supports 32x32 images with 1 or 3 channels; got data shape "
-                     f"{shape}. Set data.image_size=32, or use model.name='dcgan' for 28 "
-                     f"or 64 pixels.")
-  return shape[2]
+  return layers.image_shape(data_shape, (SIZE,), "resnet",
+                            ", or model.name='dcgan' for 28 or 64 pixels")[1]
 
 
 def avg_pool(x):

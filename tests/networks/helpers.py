@@ -47,3 +47,14 @@ def variables(module, *args):
 
 def count(variables):
   return sum(int(np.prod(p.shape)) for p in jax.tree.leaves(variables["params"]))
+
+
+def check_shapes(config, shape, z_scale: float = 1.0) -> None:
+  """G(z) has the data's shape and stays in [-1, 1] (for z scaled by `z_scale` too); D
+  gives one logit per image."""
+  G, D, g_vars, d_vars, z = build(config, shape)
+  x = G.apply(g_vars, z_scale * z, train=False)
+  assert x.shape == (2, *shape)
+  assert float(jnp.max(jnp.abs(x))) <= 1.0
+  assert D.apply(d_vars, x, train=False).shape == (2,)
+

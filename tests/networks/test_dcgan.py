@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.networks import helpers
-from gan_jax import config as config_lib, methods, networks, train_step as step_lib
+from gan_jax import methods, train_step as step_lib
 from gan_jax.networks import dcgan
 
 KEY = helpers.KEY
@@ -28,12 +28,7 @@ _variables, _count = helpers.variables, helpers.count
 @pytest.mark.parametrize("size", [28, 32, 64])
 @pytest.mark.parametrize("channels", [1, 3])
 def test_shapes_and_ranges(size, channels):
-  G, D, g_vars, d_vars, z = _init(_config(), (size, size, channels))
-  x = G.apply(g_vars, 30.0 * z, train=False)
-  assert x.shape == (2, size, size, channels)
-  assert float(jnp.max(jnp.abs(x))) <= 1.0
-  logits = D.apply(d_vars, x, train=False)
-  assert logits.shape == (2,)
+  helpers.check_shapes(_config(), (size, size, channels), z_scale=30.0)
 
 
 def test_parameter_counts_by_hand_28px_width_64():

@@ -3,12 +3,11 @@ norm state, BatchNorm modes and the 32-pixel-only error."""
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from tests.networks import helpers
-from gan_jax import config as config_lib, networks
+from gan_jax import networks
 
 KEY = helpers.KEY
 
@@ -26,11 +25,7 @@ _variables, _count = helpers.variables, helpers.count
 
 @pytest.mark.parametrize("channels", [1, 3])
 def test_shapes(channels):
-  G, D, g_vars, d_vars, z = _init(_config(), channels)
-  x = G.apply(g_vars, z, train=False)
-  assert x.shape == (2, 32, 32, channels)
-  assert float(jnp.max(jnp.abs(x))) <= 1.0
-  assert D.apply(d_vars, x, train=False).shape == (2,)
+  helpers.check_shapes(_config(), (32, 32, channels))
 
 
 def test_parameter_counts_by_hand():
