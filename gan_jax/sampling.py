@@ -25,21 +25,40 @@ def latents(method, n: int, seed: int) -> jax.Array:
   return method.latent(jax.random.PRNGKey(seed), n)
 
 
-def generate(method, g_vars, z, batch_size: int = 500, progress: bool = False) -> np.ndarray:
-  """G(z) in eval mode, `batch_size` at a time, gathered on the host as float32."""
+def generate(method, g_vars, conditions, batch_size: int = 500, progress: bool = False):
+  """G in eval mode on `conditions`, `batch_size` rows at a time, gathered on the host.
+
+  `conditions`: a dict of arrays with a common leading axis N (`method.conditions`)
+  -> the dict of outputs `method.sample` makes ({"x": [N, ...]}; floats as float32); or an array
+  of latents z [N, z_dim] -> G(z) [N, ...] float32 (the unconditional shorthand).
+  """
+  if not isinstance(conditions, dict):
+    return generate(method, g_vars, {"z": conditions}, batch_size, progress)["x"]
   fn = jitted(method)
+  n_total = len(next(iter(conditions.values())))
   out = []
-  chunks = range(0, len(z), batch_size)
+  chunks = range(0, n_total, batch_size)
   if progress:
     import tqdm
     chunks = tqdm.tqdm(chunks, desc="generate", unit="batch", leave=False)
   for i in chunks:
-    chunk = np.asarray(z[i:i + batch_size])
-    n = len(chunk)
-    if n < batch_size and len(z) > batch_size:  # pad: one compiled shape for every chunk
-      chunk = np.concatenate([chunk, np.zeros((batch_size - n,) + chunk.shape[1:], chunk.dtype)])
-    out.append(fn(g_vars, jnp.asarray(chunk))[:n])
-  return np.asarray(jnp.concatenate(out), np.float32)
+    chunk = {k: np.asarray(v[i:i + batch_size]) for k, v in conditions.items()}
+    n = len(next(iter(chunk.values())))
+    if n < batch_size and n_total > batch_size:  # pad: one compiled shape for every chunk
+      chunk = {k: np.concatenate([v, np.zeros((batch_size - n,) + v.shape[1:], v.dtype)])
+               for k, v in chunk.items()}
+    out.append(jax.tree.map(lambda x: x[:n], fn(g_vars, chunk)))
+  return {k: _host(jnp.concatenate([o[k] for o in out])) for k in out[0]}
+
+
+def _host(x) -> np.ndarray:
+  x = np.asarray(x)
+  return x.astype(np.float32) if np.issubdtype(x.dtype, np.floating) else x
+
+
+def record(method, g_vars, conditions: dict, **kwargs) -> dict:
+  """The conditions and G's outputs on them, as one dict of host arrays."""
+  return {**conditions, **generate(method, g_vars, conditions, **kwargs)}
 
 
 def slerp(z0, z1, t):

@@ -35,6 +35,19 @@ class Run:
     self.config = config
     self.source = data.get_source(config)
     self.method = methods.get(config.method).build(config, self.source.shape, ctx)
+    self._held_out = None
+
+  def held_out(self):
+    """The split that families sampling from data (paired, unpaired, ...) take their
+    conditions from: `eval.reference_split` (the test split), else the training one."""
+    if self._held_out is None:
+      self._held_out = data.reference_source(self.config, self.source)[0]
+    return self._held_out
+
+  def conditions(self, n: int, seed: int, **options) -> dict:
+    """The method's conditions for `n` samples from `seed` (e.g. {"z"}, {"z", "y"})."""
+    held_out = self.held_out() if self.method.CONDITIONS_FROM_DATA else None
+    return self.method.conditions(n, seed, held_out, **options)
 
   def init_state(self):
     return step_lib.init_state(self.config, self.method, jax.random.PRNGKey(self.config.seed),
@@ -70,9 +83,10 @@ def _check_saved_config(config, workdir: str, allow_change: bool) -> None:
         "or pass --allow_config_change to resume with the new values.")
 
 
-def _sample_picture(run, state, writer, workdir, step, z, real):
+def _sample_picture(run, state, writer, workdir, step, conditions, real):
   g_vars = sampling.generator_variables(state)
-  fake = sampling.generate(run.method, g_vars, z)
+  rec = sampling.record(run.method, g_vars, conditions)
+  fake = rec["x"]
   path = os.path.join(workdir, "samples", f"step_{step}.png")
   if fake.ndim == 2:  # toy data: points over real ones, D's surface behind them
     low, high = viz.toy_limits(real, fake)
@@ -81,11 +95,12 @@ def _sample_picture(run, state, writer, workdir, step, z, real):
     pdf = getattr(run.source.distribution, "pdf", None) if fake.shape[1] == 1 else None
     fig = viz.toy_figure(real, fake, grid, d_values, title=f"step {step}", pdf=pdf)
     pixels = viz.save_figure(fig, path)
-  elif run.config.sample.annotate:  # D's score under each cell
+  elif run.config.sample.annotate and run.method.FAMILY == "unconditional":
     scores = np.asarray(sampling.jitted(run.method, "discriminate")(state.d, fake))
     pixels = viz.save_figure(viz.annotated_grid(fake, scores, f"step {step}: D(x)"), path)
   else:
-    pixels = viz.image_grid(fake)
+    images, rows = run.method.grid(rec)
+    pixels = viz.image_grid(images, rows=rows)
     viz.save_image(pixels, path, scale=max(1, 64 // fake.shape[1]))  # small images x2
   writer.image(step, "samples", pixels)
 
@@ -103,13 +118,13 @@ def train(config, workdir: str, allow_config_change: bool = False, progress: boo
 class _Member:
   """One run of a population: its config, workdir and everything written there."""
 
-  def __init__(self, config, workdir, source, method, allow_config_change):
+  def __init__(self, config, workdir, source, run, allow_config_change):
     os.makedirs(workdir, exist_ok=True)
     _check_saved_config(config, workdir, allow_config_change)
     self.config, self.workdir, self.source = config, workdir, source
     self.ckpt = checkpoint.Checkpointer(workdir, keep=config.ckpt.keep)
-    self.evaluator = evaluator_lib.Evaluator(config, method, source)
-    self.z_fixed = sampling.latents(method, config.sample.num, config.seed + 20_000)
+    self.evaluator = evaluator_lib.Evaluator(config, run.method, source, run.conditions)
+    self.fixed = run.conditions(config.sample.num, config.seed + 20_000)
     self.real_fixed = source.reference(config.sample.num, config.seed)
     self.last_saved = 0
 
@@ -163,7 +178,7 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
   members = []
   try:
     for c, w, src in zip(configs, workdirs, sources):
-      members.append(_Member(c, w, src, run.method, allow_config_change))
+      members.append(_Member(c, w, src, run, allow_config_change))
     fresh = [step_lib.init_state(c, run.method, jax.random.PRNGKey(c.seed), src.batch(0))
              for c, src in zip(configs, sources)]
     states, position, start = _restore(members, fresh)
@@ -235,7 +250,7 @@ def _loop(base, run, members, states, position, start, n, ctx, progress, stop_af
           if k == 0:
             bar.update(0, d=means["d_loss"], g=means["g_loss"])
         if at(base.sample.every):
-          _sample_picture(run, state, m.writer, m.workdir, i, m.z_fixed, m.real_fixed)
+          _sample_picture(run, state, m.writer, m.workdir, i, m.fixed, m.real_fixed)
         if at(base.eval.every):
           scores, _ = m.evaluator(state, i)
           m.writer.scalars(i, {f"eval/{key}": v for key, v in scores.items()})
@@ -252,28 +267,33 @@ def _loop(base, run, members, states, position, start, n, ctx, progress, stop_af
   return host
 
 
-def sample(config, workdir: str, num_samples: int) -> str:
-  """Writes DIR/samples.npz with `x` [N, ...] float32 from the latest checkpoint."""
+def sample(config, workdir: str, num_samples: int, **options) -> str:
+  """Writes DIR/samples.npz from the latest checkpoint: the method family's keys
+  (`method.SAMPLE_KEYS`: `x` float32 [N, ...] and e.g. the requested labels `y`).
+  `options` go to the method's `conditions` (e.g. `labels` for conditional methods)."""
   run = Run(config)
   state, _, step = run.restore(workdir)
-  z = sampling.latents(run.method, num_samples, config.seed + 30_000)
-  x = sampling.generate(run.method, sampling.generator_variables(state), z, progress=True)
+  conditions = run.conditions(num_samples, config.seed + 30_000, **options)
+  rec = sampling.record(run.method, sampling.generator_variables(state), conditions,
+                        progress=True)
   path = os.path.join(workdir, "samples.npz")
-  np.savez(path, x=x)
-  print(f"Wrote {num_samples} samples of step {step} to {path}.", flush=True)
+  np.savez(path, **{k: rec[k] for k in run.method.SAMPLE_KEYS})
+  print(f"Wrote {len(rec['x'])} samples of step {step} to {path} "
+        f"({', '.join(run.method.SAMPLE_KEYS)}).", flush=True)
   return path
 
 
 def interpolation_images(config, workdir: str, pairs: int = 8, steps: int = 10):
   """(images [2 * pairs * steps, H, W, C], step): for each of `pairs` random z pairs, a
   row walking linearly and a row walking spherically between them (latest checkpoint,
-  EMA weights when kept)."""
+  EMA weights when kept; a conditional method keeps one label per pair of rows)."""
   run = Run(config)
   if len(run.source.shape) != 3:
     raise ValueError(f"--interpolate needs image data; {config.data.name!r} is not images.")
   state, _, step = run.restore(workdir)
   z = sampling.interpolation_latents(run.method, pairs, steps, config.seed + 40_000)
-  return sampling.generate(run.method, sampling.generator_variables(state), z), step
+  conditions = run.method.interpolation_conditions(z, config.seed + 40_000)
+  return sampling.generate(run.method, sampling.generator_variables(state), conditions)["x"], step
 
 
 def interpolate(config, workdir: str, pairs: int = 8, steps: int = 10) -> str:
@@ -289,7 +309,7 @@ def evaluate(config, workdir: str) -> dict:
   """Writes DIR/eval.json: every score with its protocol, from the latest checkpoint."""
   run = Run(config)
   state, _, step = run.restore(workdir)
-  scores, protocol = evaluator_lib.Evaluator(config, run.method, run.source)(
+  scores, protocol = evaluator_lib.Evaluator(config, run.method, run.source, run.conditions)(
       state, step, progress=True)
   result = {"scores": scores, "protocol": protocol}
   with open(os.path.join(workdir, "eval.json"), "w") as f:

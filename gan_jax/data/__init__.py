@@ -27,3 +27,18 @@ def get_source(config, split: str = "train"):
     return images.ImageSource(x, None, d.batch_size, config.seed, d.flip, name=d.path)
   return datasets.load(d.name, split, d.batch_size, config.seed, d.image_size, d.channels,
                        d.flip, d.path)
+
+
+def reference_source(config, train_source):
+  """(source, split name) of the real data held out for evaluation and for sampling
+  the families that translate data: `eval.reference_split` (default 'test'); data with
+  no such split (a folder, a toy set) fall back to the training source."""
+  split = config.eval.reference_split
+  if split == "train" or config.data.name in TOY or config.data.name == "folder":
+    return train_source, "train"
+  try:
+    return get_source(config, split=split), split
+  except (datasets.DataUnavailableError, ValueError, KeyError) as e:
+    print(f"Note: {config.data.name!r} has no usable {split!r} split ({e}); evaluating "
+          "and sampling on the training split.", flush=True)
+    return train_source, "train"

@@ -1,10 +1,24 @@
 """The unconditional GAN (Goodfellow et al., 2014): G maps noise z to samples, D scores
 real against generated samples with any loss pair of `losses` and the regularizers of
-the config. Used for toy data and unconditional image generation."""
+the config. Used for toy data and unconditional image generation.
+
+`Gan` is also the base of the other methods: besides the pure functions the train step
+uses (`init`, `generate`, `d_loss`, `g_loss`), a method says how it is sampled, which is
+what differs between method families (../shared/DESIGN.md, "Method families"):
+
+- `conditions(n, seed, data)`: the host arrays G is fed for n samples (here {"z"}; a
+  conditional method adds {"y"}, a paired one the test split's {"a", "b"}), drawn from
+  `seed` (and `data`, the held-out split, for methods with CONDITIONS_FROM_DATA);
+- `sample(g_vars, conditions) -> {"x": ...}`: G in eval mode on a chunk of conditions
+  (jit-compiled, batched over their leading axis by `sampling.generate`);
+- `SAMPLE_KEYS`: the keys of conditions and outputs that `--mode sample` writes to
+  samples.npz; `grid(record)`: how a record becomes a picture.
+"""
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from gan_jax import losses, networks, parallel, regularizers
 
@@ -20,6 +34,10 @@ def apply(module, variables, x, train: bool):
 
 
 class Gan:
+  FAMILY = "unconditional"
+  SAMPLE_KEYS = ("x",)          # what --mode sample writes to samples.npz
+  CONDITIONS_FROM_DATA = False  # True: conditions() samples the held-out split
+
   def __init__(self, config, data_shape, ctx=parallel.Context()):
     self.data_shape = tuple(data_shape)
     self.G, self.D = networks.get(config.model.name).build(config, data_shape, ctx.axis_name)
@@ -71,9 +89,24 @@ class Gan:
     loss = self.g_loss_fn(fake_out)
     return loss, ({k: v for k, v in g_vars.items() if k != "params"}, {"g_loss": loss})
 
-  def sample(self, g_vars, z):
-    """G(z) in eval mode (running BatchNorm statistics)."""
-    return self.G.apply(g_vars, z, train=False)
+  def conditions(self, n: int, seed: int, data=None, **options) -> dict:
+    """{"z": [n, z_dim]} from `seed` (host arrays); `data` and `options` are unused here."""
+    del data, options
+    return {"z": np.asarray(self.latent(jax.random.PRNGKey(seed), n))}
+
+  def interpolation_conditions(self, z, seed: int) -> dict:
+    """Conditions for the latent walks of `--interpolate`: the rows of `z` [N, z_dim]
+    (a conditional method adds a fixed label per walk, drawn from `seed`)."""
+    del seed
+    return {"z": np.asarray(z)}
+
+  def sample(self, g_vars, conditions: dict) -> dict:
+    """{"x": G(z)} in eval mode (running BatchNorm statistics)."""
+    return {"x": self.G.apply(g_vars, conditions["z"], train=False)}
+
+  def grid(self, record: dict):
+    """(images [N, H, W, C], rows or None) to draw for a sample record."""
+    return record["x"], None
 
   def discriminate(self, d_vars, x):
     """D(x) in eval mode."""

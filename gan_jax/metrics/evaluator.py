@@ -70,11 +70,14 @@ def image_scores(probs, features, real_features, real_labels=None, num_classes: 
 class Evaluator:
   GROUPS = ("toy", "classifier", "inception")
 
-  def __init__(self, config, method, source):
+  def __init__(self, config, method, source, conditions=None):
+    """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
+    z, and labels or held-out inputs for the method families that need them); None: z."""
     unknown = [m for m in config.eval.metrics if m not in self.GROUPS]
     if unknown:
       raise ValueError(f"Unknown eval.metrics {unknown}. Available: {', '.join(self.GROUPS)}.")
     self.config, self.method, self.source = config, method, source
+    self.conditions = conditions or (lambda n, seed: method.conditions(n, seed))
     self.num_samples = int(config.eval.num_samples)
     self.seed = int(config.seed) + 10_000  # eval noise, disjoint from training's stream
     self.code = git_commit()
@@ -91,13 +94,7 @@ class Evaluator:
   def _real(self):
     """(images, labels, split name) of the real reference set, `num_samples` of them."""
     from gan_jax import data
-    split = self.config.eval.reference_split
-    try:
-      source = data.get_source(self.config, split=split)
-    except Exception:
-      if split == "train":
-        raise
-      source, split = self.source, "train"  # e.g. a folder: no test split
+    source, split = data.reference_source(self.config, self.source)
     n = min(self.num_samples, source.size)
     images, labels = source.arrays(n, seed=self.config.seed)
     return images, labels, f"{self.config.data.name}:{split}", source.num_classes
@@ -132,16 +129,19 @@ class Evaluator:
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
     g_vars = sampling.generator_variables(state, use_ema)
-    z = sampling.latents(self.method, self.num_samples, self.seed)
-    samples = sampling.generate(self.method, g_vars, z, progress=progress)
-    scores, protocol = self.score(samples)
+    record = sampling.record(self.method, g_vars, self.conditions(self.num_samples, self.seed),
+                             progress=progress)
+    scores, protocol = self.score(record)
     protocol.update({"step": int(step),
                      "weights": "ema" if use_ema and state.ema is not None else "raw",
                      "seconds": round(time.perf_counter() - start, 2)})
     return scores, protocol
 
-  def score(self, samples: np.ndarray):
-    """(scores, protocol) of an array of samples (generated, or real ones for checks)."""
+  def score(self, samples):
+    """(scores, protocol) of a sample record {"x": [N, ...], ...} or an array of samples
+    (generated, or real ones for checks)."""
+    record = samples if isinstance(samples, dict) else {"x": samples}
+    samples = record["x"]
     scores, protocol = {}, {"num_generated": len(samples), "seed": self.seed,
                             "data": self.config.data.name, "code": self.code}
     if "toy" in self.config.eval.metrics:
