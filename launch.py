@@ -28,7 +28,9 @@ _SWEEP = flags.DEFINE_bool("sweep", False,
                            "Run every member of the experiment's get_sweep() into DIR/<i>_<name>/.")
 _DRY_RUN = flags.DEFINE_bool("dry_run", False, "With --sweep: list the members and exit.")
 _ALLOW_CHANGE = flags.DEFINE_bool(
-    "allow_config_change", False, "Resume even if the config differs from the saved one.")
+    "allow_config_change", False,
+    "Resume (or sample / eval) with a config that differs from the run's: changed "
+    "learning rates, betas, loss / penalty weights and EMA decay apply from the next step.")
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
 _DISTRIBUTED = flags.DEFINE_bool(
     "distributed", False, "Call jax.distributed.initialize() first (multi-host runs).")
@@ -95,11 +97,11 @@ def main(argv):
     train.train(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
                 progress=_PROGRESS.value)
   elif _MODE.value == "sample" and _INTERPOLATE.value:
-    train.interpolate(config, workdir)
+    train.interpolate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
   elif _MODE.value == "sample":
-    train.sample(config, workdir, _NUM_SAMPLES.value)
+    train.sample(config, workdir, _NUM_SAMPLES.value, allow_config_change=_ALLOW_CHANGE.value)
   else:
-    train.evaluate(config, workdir)
+    train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
 
 
 if __name__ == "__main__":
@@ -111,7 +113,12 @@ if __name__ == "__main__":
     sys.exit("launch.py: --config is required, e.g. --config experiments/wgan.py")
   try:
     main(argv)
-  except (ValueError, TypeError, FileNotFoundError) as e:
-    if os.environ.get("GAN_JAX_TRACEBACK"):
+  except Exception as e:
+    from gan_jax import train
+    if isinstance(e, train.Interrupted):
+      print(f"launch.py: {e}", file=sys.stderr, flush=True)
+      sys.exit(128 + e.signum)
+    if os.environ.get("GAN_JAX_TRACEBACK") or not isinstance(
+        e, (ValueError, TypeError, OSError, FloatingPointError, RuntimeError)):
       raise
     sys.exit(f"launch.py: {type(e).__name__}: {e}")

@@ -80,6 +80,9 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.train.steps = 2000
   c.train.n_critic = 1
   c.train.n_gen = 1
+  c.train.on_nonfinite = "stop"     # stop | rollback (to the last checkpoint, lower lrs)
+  c.train.rollback_lr_scale = 0.5   # rollback: both learning rates times this
+  c.train.max_rollbacks = 3         # rollback: then stop
 
   c.optim = ml_collections.ConfigDict()
   for net in ("g", "d"):

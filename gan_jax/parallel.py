@@ -29,6 +29,9 @@ class Context:
   def pmean(self, tree):
     return jax.lax.pmean(tree, self.axis_name) if self.axis_name else tree
 
+  def pmin(self, tree):
+    return jax.lax.pmin(tree, self.axis_name) if self.axis_name else tree
+
   def _draw(self, sampler, key, shape, **kwargs):
     if self.axis_name is None:
       return sampler(key, shape, **kwargs)

@@ -8,11 +8,53 @@ import jax.numpy as jnp
 import numpy as np
 
 
-def generator_variables(state, use_ema: bool = True):
-  """G's variables for sampling: EMA params when the run keeps them, else the raw ones."""
-  if use_ema and state.ema is not None:
-    return {**state.g, "params": state.ema}
-  return state.g
+def generator_variables(state, use_ema: bool = True, method=None, source=None,
+                        batches: int = 16):
+  """G's variables for sampling: EMA params when the run keeps them, else the raw ones.
+
+  G's BatchNorm running statistics belong to the raw weights, not to their average, so
+  with EMA weights they are recomputed ("standing statistics", Brock et al., 2019,
+  BigGAN): the mean of the batch statistics of `batches` training-mode passes of the EMA
+  generator on the first batches of `source` (fixed keys: the same numbers each time).
+  Needs `method` and `source` then.
+  """
+  if not (use_ema and state.ema is not None):
+    return state.g
+  g_vars = {**state.g, "params": state.ema}
+  if "batch_stats" not in g_vars:
+    return g_vars
+  if method is None or source is None:
+    raise ValueError("EMA weights with BatchNorm need the method and the data source to "
+                     "recompute G's statistics (sampling.generator_variables).")
+  return {**g_vars, "batch_stats": standing_statistics(method, g_vars, source, batches)}
+
+
+def standing_statistics(method, g_vars, source, batches: int = 16):
+  """The mean over `batches` training-mode passes of G (`method.generate`, batch i of
+  `source`) of each BatchNorm layer's batch mean and variance."""
+  fn = jitted_batch_stats(method)
+  total = None
+  for i in range(batches):
+    stats = fn(g_vars, source.batch(i), jax.random.PRNGKey(i))
+    total = stats if total is None else jax.tree.map(jnp.add, total, stats)
+  return jax.tree.map(lambda t: t / batches, total)
+
+
+@functools.lru_cache(maxsize=None)
+def jitted_batch_stats(method):
+  """jit of: G's variables, a batch, a key -> each BatchNorm layer's {mean, var} of that
+  batch. Flax keeps momentum * old + (1 - momentum) * batch; starting from zeros, the
+  batch statistic is the update divided by (1 - momentum)."""
+  from gan_jax import parallel
+  from gan_jax.networks import layers
+
+  def fn(g_vars, batch, key):
+    zeros = jax.tree.map(jnp.zeros_like, g_vars["batch_stats"])
+    _, updated = method.generate({**g_vars, "batch_stats": zeros}, batch, key,
+                                 parallel.Context(), train=True)
+    return jax.tree.map(lambda s: s / (1.0 - layers.BATCHNORM_MOMENTUM),
+                        updated["batch_stats"])
+  return jax.jit(fn)
 
 
 @functools.lru_cache(maxsize=None)

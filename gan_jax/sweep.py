@@ -31,7 +31,7 @@ import re
 
 import numpy as np
 
-from gan_jax import config as config_lib, experiment, methods, regularizers, writers
+from gan_jax import config as config_lib, experiment, train_step as step_lib, writers
 
 
 def axis(key: str, values) -> list[dict]:
@@ -83,16 +83,6 @@ def load_members(spec: str, base):
   return members, configs
 
 
-def array_keys(config) -> set[str]:
-  """Config keys that enter the step as arrays, so members may differ in them."""
-  keys = {"seed", "ema.decay", "optim.g.lr", "optim.d.lr"}
-  keys |= {f"optim.{n}.{b}" for n in ("g", "d") for b in ("b1", "b2")
-           if config.optim[n].name == "adam"}
-  keys |= set(regularizers.hparams(config.regularizers))
-  keys |= set(getattr(methods.get(config.method), "HPARAM_KEYS", ()))
-  return keys
-
-
 def plan(configs, backend: str | None = None) -> tuple[list[list[int]], str]:
   """Groups of member indices that can share one vmapped step, and why members were
   split (an empty reason when all are in one group). On CPU, convolutional members run
@@ -102,7 +92,7 @@ def plan(configs, backend: str | None = None) -> tuple[list[list[int]], str]:
     import jax
     backend = jax.default_backend()
   flat = [config_lib.flat_keys(c) for c in configs]
-  free = array_keys(configs[0])
+  free = step_lib.array_keys(configs[0])
   if len({f["ema.decay"] > 0 for f in flat}) > 1:
     free.discard("ema.decay")  # EMA on for some members changes the state's structure
   groups: dict[tuple, list[int]] = {}

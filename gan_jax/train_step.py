@@ -75,6 +75,19 @@ def hparams(config, method) -> dict[str, float]:
   return out
 
 
+def array_keys(config) -> set[str]:
+  """Config keys that enter the step as arrays (optimizer hyperparameters in the optax
+  states, the rest in `state.hparams`): a sweep may vary them within one vmapped step,
+  and a resumed run may change them."""
+  from gan_jax import methods
+  keys = {"seed", "ema.decay", "optim.g.lr", "optim.d.lr"}
+  keys |= {f"optim.{n}.{b}" for n in ("g", "d") for b in ("b1", "b2")
+           if config.optim[n].name == "adam"}
+  keys |= set(regularizers.hparams(config.regularizers))
+  keys |= set(getattr(methods.get(config.method), "HPARAM_KEYS", ()))
+  return keys
+
+
 def init_state(config, method, key, example_batch) -> TrainState:
   """A fresh state; `example_batch` is one host batch {"x": [B, ...], ...}."""
   k_init, k_run = jax.random.split(key)
@@ -86,6 +99,13 @@ def init_state(config, method, key, example_batch) -> TrainState:
       g_opt=g_tx.init(g_vars["params"]), d_opt=d_tx.init(d_vars["params"]),
       ema=jax.tree.map(jnp.copy, g_vars["params"]) if config.ema.decay > 0 else None,
       hparams=hp, nonfinite_step=jnp.full((), -1, jnp.int32))
+
+
+def all_finite(tree) -> jax.Array:
+  """Whether every floating leaf of `tree` is finite (a scalar bool array)."""
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
+            if jnp.issubdtype(jnp.asarray(x).dtype, jnp.floating)]
+  return jnp.all(jnp.stack(leaves)) if leaves else jnp.ones((), bool)
 
 
 def _split_params(variables):
@@ -152,13 +172,19 @@ def make_train_step(config, method, ctx: parallel.Context = parallel.Context()):
 
   def train_step(state: TrainState, batch, key):
     keys = jax.random.split(key, n_critic + n_gen)
+    finite = jnp.ones((), bool)
     for i in range(n_critic):
       state, metrics_d = d_update(state, jax.tree.map(lambda x: x[i], batch), keys[i], i)
+      finite &= all_finite(metrics_d)
     last = jax.tree.map(lambda x: x[-1], batch)
     for j in range(n_gen):
       state, metrics_g = g_update(state, last, keys[n_critic + j])
+      finite &= all_finite(metrics_g)
+    finite &= all_finite((state.g["params"], state.d["params"]))
     metrics = ctx.pmean({**metrics_d, **metrics_g})
-    finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(metrics)]))
+    # Every update's metrics and the parameters count, so the first bad step is named
+    # exactly even when a later update of the same step looks finite again.
+    finite = ctx.pmin(finite.astype(jnp.int32)) > 0
     nonfinite_step = jnp.where((state.nonfinite_step < 0) & ~finite, state.step,
                                state.nonfinite_step)
     return state.replace(step=state.step + 1, nonfinite_step=nonfinite_step), metrics

@@ -67,5 +67,10 @@ class Progress:
       self.bar.set_postfix({k: f"{float(v):.4g}" for k, v in losses.items()}, refresh=False)
     self.bar.update(n)
 
+  def reset(self, step: int):
+    """Back to `step` (after a rollback)."""
+    self.bar.n = step
+    self.bar.refresh()
+
   def close(self):
     self.bar.close()

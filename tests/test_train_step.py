@@ -118,3 +118,37 @@ def test_linear_schedule_decays_to_zero_and_keeps_the_base_rate_an_array(make_co
   assert sizes[0] == pytest.approx(config.optim.d.lr, rel=1e-3)
   assert sizes[total // 2] == pytest.approx(config.optim.d.lr / 2, rel=0.05)
   assert sizes[-1] == 0.0
+
+
+class _NanOnEvenUpdates:
+  """The wrapped method, with a metric that is NaN on every even-numbered D update."""
+
+  def __init__(self, method):
+    self.method = method
+
+  def __getattr__(self, name):
+    return getattr(self.method, name)
+
+  def d_loss(self, *args):
+    loss, (collections, metrics) = self.method.d_loss(*args)
+    d_update = args[7]
+    metrics = {**metrics, "probe": jnp.where(d_update % 2 == 0, jnp.nan, 0.0)}
+    return loss, (collections, metrics)
+
+
+def test_a_non_finite_value_in_any_update_names_its_step(make_config):
+  # With n_critic 2, D update 0 of each step has a NaN metric and update 1 a finite one:
+  # checking only the last update's metrics would miss it.
+  config = make_config("wgan.py:smoke,data=grid25", **{"train.n_critic": 2})
+  method, state, batches = setup(config)
+  step = jax.jit(step_lib.keyed(step_lib.make_train_step(config, _NanOnEvenUpdates(method))))
+  state, metrics = step(state, next(batches))
+  assert float(metrics["probe"]) == 0.0 and int(state.nonfinite_step) == 0
+  # Non-finite parameters count too, even when every loss is finite.
+  method, state, batches = setup(config)
+  d = jax.tree.map(lambda x: x, state.d)
+  d["params"]["Dense_3"]["bias"] = jnp.full_like(d["params"]["Dense_3"]["bias"], jnp.inf)
+  state = state.replace(d=d)
+  step = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))
+  state, _ = step(state.replace(step=jnp.asarray(4, jnp.int32)), next(batches))
+  assert int(state.nonfinite_step) == 4

@@ -128,7 +128,7 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    g_vars = sampling.generator_variables(state, use_ema)
+    g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
     record = sampling.record(self.method, g_vars, self.conditions(self.num_samples, self.seed),
                              progress=progress)
     scores, protocol = self.score(record)

@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 NORMS = ("batch", "layer", "none")
+BATCHNORM_MOMENTUM = 0.9  # flax's convention: running = 0.9 running + 0.1 batch
 DN = ("NHWC", "HWIO", "NHWC")
 DCGAN_INIT = nn.initializers.normal(0.02)  # Radford et al., 2016, Sec. 4
 GEMM_BELOW = 4  # conv_transpose: fewer output channels take the GEMM form (faster for 1
@@ -84,7 +85,8 @@ def norm(kind: str, axis_name: str | None = None, *, key: str = "model.g_norm",
   if kind == "layer":
     return lambda x, train: nn.LayerNorm(
         epsilon=1e-5, reduction_axes=tuple(range(1, x.ndim)), scale_init=scale_init)(x)
-  bn = nn.BatchNorm(momentum=0.9, epsilon=1e-5, axis_name=axis_name, scale_init=scale_init)
+  bn = nn.BatchNorm(momentum=BATCHNORM_MOMENTUM, epsilon=1e-5, axis_name=axis_name,
+                    scale_init=scale_init)
   return lambda x, train: bn(x, use_running_average=not train)
 
 
