@@ -26,6 +26,13 @@ def digest(params: dict) -> str:
   return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
 
 
+def versions(*packages: str) -> dict:
+  """{package: installed version}: part of a cache key when a library's output (an edge
+  detector, a font rasterizer, a resize filter) is part of the built data."""
+  from importlib import metadata
+  return {p: metadata.version(p) for p in packages}
+
+
 def save_npz(path: str, arrays: dict, compress: bool = False) -> None:
   """Writes `arrays` to `path` atomically (temporary file in the same folder, then rename)."""
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -67,7 +67,7 @@ def edges2fashion(split: str, size: int = DEFAULT_SIZE, limit: int = 0,
   x, y = fashion_mnist(split, limit)
   sigma = size / 32
   params = {"version": EDGES_VERSION, "split": split, "size": size, "sigma": sigma,
-            "source": fingerprint(x, y)}
+            "source": fingerprint(x, y), "libraries": cache.versions("scikit-image", "pillow")}
 
   def build():
     b = images_lib.fit_all(x, size, 0)

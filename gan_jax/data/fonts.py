@@ -115,7 +115,8 @@ def load(size: int = SIZE, limit: int = 0, progress: bool = True) -> dict:
     font_path(style)
   params = {"version": VERSION, "size": size, "limit": limit, "scale": FONT_SCALE,
             "test_fraction": TEST_FRACTION, "seed": SPLIT_SEED,
-            "fonts": {s: os.path.getsize(font_path(s)) for s in FONTS}}
+            "fonts": {s: os.path.getsize(font_path(s)) for s in FONTS},
+            "libraries": cache.versions("pillow", "fonttools")}
   return cache.cached("fonts", params, lambda: build(size, limit, progress))
 
 

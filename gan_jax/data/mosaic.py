@@ -67,16 +67,17 @@ def from_fashion_mnist(split: str, size: int = fashion.DEFAULT_SIZE, limit: int 
   check_size(size)
   x, y = fashion.fashion_mnist(split, limit)
   params = {"version": VERSION, "split": split, "size": size, "blocks": BLOCK_SIZES,
-            "seed": MOSAIC_SEED, "source": fashion.fingerprint(x, y)}
+            "seed": MOSAIC_SEED, "source": fashion.fingerprint(x, y),
+            "libraries": cache.versions("scikit-image", "pillow")}
   return cache.cached("mosaic_fashion_mnist", params,
                       lambda: {**pairs(images_lib.fit_all(x, size, 0), split), "y": y})
 
 
-def from_photos(split: str, size: int = 64, limit: int = 0) -> dict:
+def from_photos(split: str, size: int = photos.DEFAULT_SIZE, limit: int = 0) -> dict:
   """{"a", "b", "k"} on crops of the sample photographs (`limit`: crops), cached."""
   check_size(size)
   params = {"version": VERSION, "split": split, "size": size, "blocks": BLOCK_SIZES,
             "seed": MOSAIC_SEED, "photos": photos.PHOTOS, "crops": limit or photos.CROPS[split],
-            "regions": photos.TEST_FRACTION}
+            "regions": photos.TEST_FRACTION, "libraries": cache.versions("scikit-image")}
   return cache.cached("mosaic_photos", params,
                       lambda: pairs(photos.crops(split, size, limit, MOSAIC_SEED), split))

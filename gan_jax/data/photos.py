@@ -15,6 +15,7 @@ import numpy as np
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle")
 TEST_FRACTION = 0.25  # of each photograph's width
 CROPS = {"train": 4000, "test": 500}
+DEFAULT_SIZE = 64
 SPLITS = ("train", "test")
 
 
@@ -32,7 +33,7 @@ def regions(width: int, size: int) -> dict:
   return {"train": (0, width - test_width), "test": (width - test_width, width)}
 
 
-def crops(split: str, size: int = 64, count: int = 0, seed: int = 0) -> np.ndarray:
+def crops(split: str, size: int = DEFAULT_SIZE, count: int = 0, seed: int = 0) -> np.ndarray:
   """uint8 [count, size, size, 3]: random crops of the `split` regions of `PHOTOS`
   (`count` 0: the default `CROPS[split]`), photo by photo."""
   if split not in SPLITS:

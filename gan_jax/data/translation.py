@@ -22,7 +22,9 @@ builds only the first N examples (characters for the fonts, files for folders).
 """
 from __future__ import annotations
 
-from gan_jax.data import fashion, folders, fonts, images, mosaic
+import os
+
+from gan_jax.data import fashion, folders, fonts, images, mosaic, photos
 from gan_jax.data.paired import PairedSource
 from gan_jax.data.unpaired import UnpairedSource
 
@@ -67,19 +69,21 @@ def get_source(config, split: str = "train"):
 
 
 def _mosaic(d, split, channels, kwargs):
-  num_classes = 0
   if not d.path:
-    s, num_classes = mosaic.from_fashion_mnist(split, d.image_size or fashion.DEFAULT_SIZE,
-                                               d.limit), fashion.NUM_CLASSES
+    s = mosaic.from_fashion_mnist(split, d.image_size or fashion.DEFAULT_SIZE, d.limit)
   elif d.path == "photos":
-    s = mosaic.from_photos(split, d.image_size or 64, d.limit)
+    s = mosaic.from_photos(split, d.image_size or photos.DEFAULT_SIZE, d.limit)
+  elif not os.path.isdir(d.path):
+    raise FileNotFoundError(f"data.path={d.path!r} for data.name=mosaic is not a folder; use "
+                            "a folder of images, 'photos' (scikit-image's sample photographs) "
+                            "or '' (Fashion-MNIST).")
   else:
     size = d.image_size or folders.DEFAULT_SIZE
     mosaic.check_size(size)
     s = mosaic.pairs(folders.images(d.path, split, size, d.channels or folders.DEFAULT_CHANNELS,
                                     d.limit), split)
   source = PairedSource(channels(s["a"]), channels(s["b"]), s.get("y"),
-                        num_classes=num_classes, **kwargs)
+                        num_classes=fashion.NUM_CLASSES if "y" in s else 0, **kwargs)
   source.block_sizes = s["k"]  # each example's k, e.g. to score by mosaic size
   return source
 

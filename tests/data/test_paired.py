@@ -130,6 +130,8 @@ def test_mosaic_on_a_folder(tmp_path):
   assert_mosaic(*[test.examples()[k] for k in "ab"], test.block_sizes)
   with pytest.raises(ValueError, match="image_size=20 is not a multiple of 8"):
     data.get_source(config(name="mosaic", path=str(tmp_path / "pics"), image_size=20))
+  with pytest.raises(FileNotFoundError, match="data.path='photo' for data.name=mosaic is not"):
+    data.get_source(config(name="mosaic", path="photo"))
 
 
 def test_fonts_split_by_character_and_pairs_show_one_character():
