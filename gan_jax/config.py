@@ -54,10 +54,14 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.data = ml_collections.ConfigDict()
   c.data.name = "grid25"
   c.data.batch_size = 256
-  c.data.path = ""          # data.name=folder: a folder of images
+  c.data.path = ""          # folder: a folder of images; mosaic: "photos" or a folder;
+                            # folder_pairs: A|B images; folder2: trainA/ ... testB/
   c.data.image_size = 0     # images: resize to this size (0: the data set's own)
   c.data.channels = 0       # images: 1 or 3 (0: the data set's own)
   c.data.flip = False       # images: random horizontal flips
+  c.data.path_a = ""        # folder_pairs / folder2: the folder of A (input) images
+  c.data.path_b = ""        # folder_pairs / folder2: the folder of B (target) images
+  c.data.limit = 0          # translation sets: only the first N examples (0: all)
 
   c.model = ml_collections.ConfigDict()
   c.model.name = "mlp"

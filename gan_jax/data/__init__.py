@@ -2,18 +2,20 @@
 `batch(index) -> {"x": [B, ...], "y": [B] where labelled}` (random access,
 deterministic from the seed) and `reference(n, seed)` (real examples for evaluation).
 
-Names: the toy sets of `toy`, `folder` (data.path), and image data sets by their
-tensorflow-datasets names (`fashion_mnist` offline from the Debian package).
+Names: the toy sets of `toy`, `folder` (data.path), image data sets by their
+tensorflow-datasets names (`fashion_mnist` offline from the Debian package), and the
+translation sets of `translation` (paired sources yield {"a", "b", "y"?}, unpaired
+ones {"a", "b"}; see paired.py and unpaired.py).
 """
 from __future__ import annotations
 
-from gan_jax.data import datasets, folder, images, toy
+from gan_jax.data import datasets, folder, images, toy, translation
 
 TOY = tuple(sorted(toy.DISTRIBUTIONS))
 
 
 def names() -> list[str]:
-  return sorted(TOY) + ["folder"] + list(datasets.KNOWN)
+  return sorted(TOY) + ["folder"] + list(datasets.KNOWN) + list(translation.NAMES)
 
 
 def get_source(config, split: str = "train"):
@@ -22,6 +24,8 @@ def get_source(config, split: str = "train"):
   d = config.data
   if d.name in TOY:
     return toy.ToySource(d.name, d.batch_size, config.seed)
+  if d.name in translation.NAMES:
+    return translation.get_source(config, split)
   if d.name == "folder":
     x, _ = folder.load(d.path, d.image_size or 64, d.channels or 3)
     return images.ImageSource(x, None, d.batch_size, config.seed, d.flip, name=d.path)

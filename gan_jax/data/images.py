@@ -4,7 +4,8 @@ An `ImageSource` holds the examples of one split (uint8 [N, H, W, C] in memory, 
 random-access sequence of such images, e.g. a `tfds.data_source`) and serves
 ``batch(index)``: epoch e = index // batches_per_epoch is the permutation
 ``default_rng([seed, e])`` of the examples, batch `index` is its next slice (the
-remainder of an epoch is dropped), flips come from ``default_rng([seed, index])``.
+remainder of an epoch is dropped), flips come from ``default_rng([seed, index, 1])``.
+`Epochs`, `choose` and `flip_mask` give the paired and unpaired sources the same rules.
 The position in the stream is one integer, saved in every checkpoint.
 """
 from __future__ import annotations
@@ -51,6 +52,54 @@ def fit_all(images: np.ndarray, size: int, channels: int) -> np.ndarray:
   return np.stack([fit(im, size, channels) for im in images])
 
 
+def choose(size: int, n: int | None, seed: int, name: str = "the data",
+           stream: int = 0) -> np.ndarray:
+  """Sorted indices of `n` of `size` examples chosen by `seed` (all, in order, when n is
+  None); `stream` draws an independent choice from the same seed (e.g. per side)."""
+  if n is None:
+    return np.arange(size)
+  if n > size:
+    raise ValueError(f"Asked for {n} examples but {name} has {size}.")
+  key = [seed, 2**31 - 1] + ([stream] if stream else [])
+  return np.sort(np.random.default_rng(key).permutation(size)[:n])
+
+
+def flip_mask(seed: int, index: int, count: int, side: int | None = None) -> np.ndarray:
+  """Which of batch `index`'s `count` images are mirrored (about half, from the seed)."""
+  key = [seed, index, 1] + ([] if side is None else [side])
+  return np.random.default_rng(key).random(count) < 0.5
+
+
+class Epochs:
+  """Batch `index` of a stream over `size` examples: epoch e = index // batches_per_epoch
+  is the permutation ``default_rng([seed, e, *side])`` and batch `index` its next slice
+  (the remainder of an epoch is dropped). The current epoch's permutation is kept.
+  Fewer examples than a batch is an error when a batch is asked for (`check`), so a
+  small test split still serves `examples` for evaluation."""
+
+  def __init__(self, size: int, batch_size: int, seed: int, side: int | None = None,
+               name: str = "the data"):
+    self.size, self.batch_size, self.seed, self.name = size, batch_size, seed, name
+    self.suffix = [] if side is None else [side]
+    self.batches_per_epoch = size // batch_size
+    self._epoch, self._perm = -1, None
+
+  def check(self) -> None:
+    if self.size < self.batch_size:
+      raise ValueError(f"{self.name} has {self.size} examples, fewer than data.batch_size="
+                       f"{self.batch_size}; lower the batch size.")
+
+  def rows(self, index: int) -> np.ndarray:
+    if not self.batches_per_epoch:
+      self.check()
+    epoch, k = divmod(index, self.batches_per_epoch)
+    if epoch != self._epoch:
+      self._perm = np.random.default_rng([self.seed, epoch, *self.suffix]).permutation(
+          self.size)
+      self._epoch = epoch
+    return self._perm[k * self.batch_size:(k + 1) * self.batch_size]
+
+
 class ImageSource:
   """Random-access batches of one split. `images` is uint8 [N, H, W, C] or a sequence
   of records; `decode(record) -> (uint8 HWC image, label)` reads one record."""
@@ -61,13 +110,11 @@ class ImageSource:
     self.batch_size, self.seed, self.flip, self.name = batch_size, seed, flip, name
     self.num_classes = num_classes
     self.size = len(images)
-    if self.size < batch_size:
-      raise ValueError(f"{name} has {self.size} examples, fewer than data.batch_size="
-                       f"{batch_size}; lower the batch size.")
-    self.batches_per_epoch = self.size // batch_size
+    self.epochs = Epochs(self.size, batch_size, seed, name=name)
+    self.epochs.check()
+    self.batches_per_epoch = self.epochs.batches_per_epoch
     first = self._examples(np.arange(1))[0]
     self.shape = first.shape[1:]
-    self._epoch, self._perm = -1, None
 
   def _examples(self, index: np.ndarray):
     if self.decode is None:
@@ -77,19 +124,11 @@ class ImageSource:
     labels = np.array([p[1] for p in pairs], np.int32) if pairs[0][1] is not None else None
     return np.stack([p[0] for p in pairs]), labels
 
-  def _permutation(self, epoch: int) -> np.ndarray:
-    if epoch != self._epoch:  # one permutation per epoch, kept while it is in use
-      self._perm = np.random.default_rng([self.seed, epoch]).permutation(self.size)
-      self._epoch = epoch
-    return self._perm
-
   def batch(self, index: int) -> dict:
-    epoch, k = divmod(index, self.batches_per_epoch)
-    rows = self._permutation(epoch)[k * self.batch_size:(k + 1) * self.batch_size]
-    images, labels = self._examples(rows)
+    images, labels = self._examples(self.epochs.rows(index))
     x = to_float(images)
     if self.flip:
-      flips = np.random.default_rng([self.seed, index, 1]).random(len(x)) < 0.5
+      flips = flip_mask(self.seed, index, len(x))
       x[flips] = x[flips, :, ::-1]
     out = {"x": x}
     if labels is not None:
@@ -99,12 +138,13 @@ class ImageSource:
   def arrays(self, n: int | None = None, seed: int = 0):
     """(images float32 [n, ...] in [-1, 1], labels or None): `n` examples chosen by
     `seed` (all, in order, when None), no flips; for evaluation and classifiers."""
-    if n is not None and n > self.size:
-      raise ValueError(f"Asked for {n} real examples but {self.name} has {self.size}.")
-    rows = np.arange(self.size) if n is None else np.sort(
-        np.random.default_rng([seed, 2**31 - 1]).permutation(self.size)[:n])
-    images, labels = self._examples(rows)
+    images, labels = self._examples(choose(self.size, n, seed, self.name))
     return to_float(images), labels
+
+  def examples(self, n: int | None = None, seed: int = 0) -> dict:
+    """`arrays` as a batch-like dict: {"x": [n, ...], "y": [n] where labelled}."""
+    x, y = self.arrays(n, seed)
+    return {"x": x} if y is None else {"x": x, "y": np.asarray(y, np.int32)}
 
   def reference(self, n: int, seed: int) -> np.ndarray:
     return self.arrays(n, seed)[0]

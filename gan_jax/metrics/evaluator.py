@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from gan_jax import sampling
+from gan_jax.cache import cache_dir, load_npz, save_npz
 from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
                              prdc, toy)
 
@@ -44,10 +45,6 @@ def git_commit() -> str:
         else "unknown"
   except (OSError, subprocess.SubprocessError):
     return "unknown"
-
-
-def cache_dir() -> str:
-  return os.environ.get("GAN_JAX_CACHE", os.path.expanduser("~/.cache/gan_jax"))
 
 
 def image_scores(probs, features, real_features, real_labels=None, num_classes: int = 0,
@@ -111,17 +108,14 @@ class Evaluator:
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
     path = os.path.join(cache_dir(), "reference", f"{digest}.npz")
     if os.path.exists(path):
-      with np.load(path, allow_pickle=False) as f:
-        ref = {k: f[k] for k in f.files}
+      ref = load_npz(path)
     else:
       images, labels, split, num_classes = self._real()
       _, features = net(images, what="real images")
       ref = {"features": features, "split": np.array(split), "num_classes": num_classes}
       if labels is not None:
         ref["labels"] = labels
-      os.makedirs(os.path.dirname(path), exist_ok=True)
-      np.savez(path + ".tmp.npz", **ref)
-      os.replace(path + ".tmp.npz", path)
+      save_npz(path, ref)
     self._reference[group] = ref
     return ref
 
