@@ -74,8 +74,8 @@ def _explain_flag_error(argv, error: Exception) -> str:
 
 def main(argv):
   if _DISTRIBUTED.value:
-    import jax
-    jax.distributed.initialize()
+    from gan_jax import parallel
+    parallel.initialize_distributed()
   from gan_jax import experiment, train
   del argv
   config = _CONFIG.value

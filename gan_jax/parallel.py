@@ -11,6 +11,7 @@ global batch. Multi-host: call `jax.distributed.initialize()` before anything el
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Callable
 
 import jax
@@ -52,10 +53,35 @@ class Context:
     return self._draw(jax.random.randint, key, shape, minval=minval, maxval=maxval)
 
 
+def initialize_distributed() -> None:
+  """`jax.distributed.initialize()` for multi-process runs (`launch.py --distributed`).
+
+  JAX reads the coordinator address from JAX_COORDINATOR_ADDRESS, or detects SLURM,
+  Open MPI and TPU pods itself; JAX_NUM_PROCESSES and JAX_PROCESS_ID, when set, are
+  passed on (JAX does not read them). CPU devices talk through gloo.
+  """
+  jax.config.update("jax_cpu_collectives_implementation", "gloo")
+  env = {k: os.environ.get(f"JAX_{k.upper()}") for k in ("num_processes", "process_id")}
+  jax.distributed.initialize(**{k: int(v) for k, v in env.items() if v not in (None, "")})
+
+
+def is_primary() -> bool:
+  """Whether this process writes logs, pictures and eval.json (process 0)."""
+  return jax.process_index() == 0
+
+
 def num_devices(requested: int, global_batch: int) -> int:
-  """The device count to use; 0 means all local devices. Checks the batch divides."""
-  available = jax.local_device_count()
+  """The device count to use over all processes; 0 means all. Checks the batch divides.
+
+  One process: up to its local devices. Several (`jax.distributed`): all devices of all
+  processes, each process feeding its own slice of the global batch.
+  """
+  processes = jax.process_count()
+  available = jax.device_count()
   n = requested or available
+  if processes > 1 and n != available:
+    raise ValueError(f"parallel.num_devices={requested}: a run over {processes} processes "
+                     f"uses all {available} devices; set it to 0.")
   if n > available:
     raise ValueError(f"parallel.num_devices={requested} but only {available} local "
                      f"devices exist; set it to at most {available} (0 = all).")
@@ -71,11 +97,21 @@ def context(n: int) -> Context:
   return Context(AXIS, n) if n > 1 else Context()
 
 
+def _devices(n: int):
+  return jax.devices() if jax.process_count() > 1 else jax.local_devices()[:n]
+
+
+def local_count(n: int) -> int:
+  """How many of the `n` devices this process feeds."""
+  return n // jax.process_count()
+
+
 def compile_step(step: Callable, n: int, donate: bool = True) -> Callable:
-  """jit for one device, pmap over `n` devices. `step(state, batch) -> (state, metrics)`."""
+  """jit for one device, pmap over `n` devices (of every process when several run).
+  `step(state, batch) -> (state, metrics)`."""
   if n == 1:
     return jax.jit(step, donate_argnums=(0,) if donate else ())
-  return jax.pmap(step, axis_name=AXIS, devices=jax.local_devices()[:n],
+  return jax.pmap(step, axis_name=AXIS, devices=_devices(n),
                   donate_argnums=(0,) if donate else ())
 
 
@@ -84,29 +120,43 @@ def _sharding(n: int) -> jax.sharding.NamedSharding:
   return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(AXIS))
 
 
+def _to_local_devices(tree, n: int):
+  """A tree of host arrays [local, ...] onto this process's devices (several processes:
+  pmap takes the host arrays and places them itself)."""
+  if jax.process_count() > 1:
+    return tree
+  return jax.device_put(tree, _sharding(n))
+
+
 def replicate(tree, n: int):
-  """Copies a pytree onto `n` devices with a leading axis n (pmap's layout); identity for n=1."""
+  """Copies a pytree onto this process's devices with a leading axis (pmap's layout);
+  identity for n=1."""
   if n == 1:
     return tree
-  sharding = _sharding(n)
-  return jax.tree.map(
-      lambda x: jax.device_put(np.broadcast_to(np.asarray(x), (n,) + np.shape(x)), sharding),
-      tree)
+  k = local_count(n)
+  return _to_local_devices(
+      jax.tree.map(lambda x: np.broadcast_to(np.asarray(x), (k,) + np.shape(x)), tree), n)
 
 
 def unreplicate(tree, n: int):
-  """The copy on the first device (the state is identical on all of them)."""
-  return tree if n == 1 else jax.tree.map(lambda x: x[0], tree)
+  """The copy on this process's first device (the state is identical on all of them)."""
+  if n == 1:
+    return tree
+  # addressable_data: in a multi-process run the array spans devices this process
+  # cannot read; its first local shard is [1, ...].
+  return jax.tree.map(lambda x: x.addressable_data(0)[0] if isinstance(x, jax.Array)
+                      else x[0], tree)
 
 
 def put_batch(batch: Any, n: int, axis: int = 1):
-  """Host batch [..., B, ...] -> on device; for n > 1 as [n, ..., B/n, ...] split over
-  devices (`axis` is the batch axis)."""
+  """Host batch [..., B, ...] of the global batch B -> on device; for n > 1 this
+  process's slice of B as [local, ..., B/n, ...] over its devices (`axis`: the batch axis)."""
   if n == 1:
     return jax.device_put(batch)
+  k, first = local_count(n), jax.process_index() * local_count(n)
 
   def split(x):
     x = np.asarray(x)
     shape = x.shape[:axis] + (n, x.shape[axis] // n) + x.shape[axis + 1:]
-    return np.moveaxis(x.reshape(shape), axis, 0)
-  return jax.device_put(jax.tree.map(split, batch), _sharding(n))
+    return np.moveaxis(x.reshape(shape), axis, 0)[first:first + k]
+  return _to_local_devices(jax.tree.map(split, batch), n)

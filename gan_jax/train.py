@@ -133,9 +133,11 @@ class _Member:
   def __init__(self, config, workdir, source, run, allow_config_change):
     self.config, self.workdir, self.source = config, workdir, source
     self.allow_config_change = allow_config_change
+    self.primary = parallel.is_primary()  # only process 0 writes logs, pictures, scores
     checkpoint.check_writable(workdir)
     self.ckpt = checkpoint.Checkpointer(workdir, keep=config.ckpt.keep)
-    self.evaluator = evaluator_lib.Evaluator(config, run.method, source, run.conditions)
+    self.evaluator = (evaluator_lib.Evaluator(config, run.method, source, run.conditions)
+                      if self.primary else None)
     self.fixed = run.conditions(config.sample.num, config.seed + 20_000)
     self.real_fixed = source.reference(config.sample.num, config.seed)
     self.last_saved, self.changes, self.writer = 0, {}, None
@@ -168,6 +170,8 @@ class _Member:
     if not self.changes:
       return state
     state, applied = resume.apply(state, self.config, self.changes)
+    if not self.primary:
+      return state
     resume.record(self.workdir, {"step": step, "event": "config_change",
                                  "changes": {k: list(v) for k, v in self.changes.items()},
                                  "applied_to_state": applied})
@@ -178,7 +182,8 @@ class _Member:
     return state
 
   def start(self, resume_step: int):
-    self.writer = writers.MetricWriter(self.workdir, resume_step=resume_step)
+    self.writer = (writers.MetricWriter(self.workdir, resume_step=resume_step)
+                   if self.primary else writers.NullWriter())
     self.last_saved = resume_step
     numeric = {f"config/{k}": b for k, (a, b) in self.changes.items()
                if isinstance(b, (int, float)) and not isinstance(b, bool)}
@@ -189,12 +194,13 @@ class _Member:
     """A checkpoint with the config it continues with; config.json follows it."""
     config = json.loads(self.config.to_json())
     self.ckpt.save(step, state, position, config, pending)
+    self.last_saved = step
+    if not self.primary:
+      return
     path = os.path.join(self.workdir, "config.json")
     with open(path + ".tmp", "w") as f:
       json.dump(config, f, indent=2)
     os.replace(path + ".tmp", path)
-    self.last_saved = step
-
   def close(self):
     self.ckpt.wait()
     self.ckpt.close()
@@ -278,7 +284,10 @@ class _StopRequest:
 
   def __init__(self):
     self.signum, self._old = None, {}
-    if threading.current_thread() is threading.main_thread():
+    # Several processes: JAX's preemption service takes SIGTERM and agrees on a step
+    # at which every process stops (`requested`); Ctrl-C is left alone there.
+    self.multi_process = jax.process_count() > 1
+    if threading.current_thread() is threading.main_thread() and not self.multi_process:
       for sig in (signal.SIGTERM, signal.SIGINT):
         self._old[sig] = signal.signal(sig, self._handle)
 
@@ -288,6 +297,14 @@ class _StopRequest:
     self.signum = signum
     print(f"\nReceived {signal.Signals(signum).name}: finishing this step and writing a "
           "checkpoint (Ctrl-C again to stop at once).", flush=True)
+
+  def requested(self, step: int) -> bool:
+    """Whether to checkpoint and stop after `step` (every process agrees on it)."""
+    if self.multi_process:
+      from jax.experimental import multihost_utils
+      if multihost_utils.reached_preemption_sync_point(step):
+        self.signum = signal.SIGTERM
+    return self.signum is not None
 
   def close(self):
     for sig, handler in self._old.items():
@@ -334,10 +351,10 @@ class _Loop:
         device_state, metrics = self.step_fn(device_state, next(loader))
         if self.sync_each:
           jax.block_until_ready(metrics)
-        pending.append(metrics)
+        pending.append(parallel.unreplicate(metrics, n))
         bar.update(1)
         at = lambda every: every > 0 and i % every == 0 or i == total
-        interrupted = stop.signum is not None
+        interrupted = stop.requested(i)
         needs_state = (at(base.sample.every) or at(base.eval.every) or at(base.ckpt.every)
                        or i == last or interrupted)
         if not (needs_state or at(base.log.every)):
@@ -374,9 +391,9 @@ class _Loop:
             m.writer.scalars(i, means)
             if k == 0:
               bar.update(0, d=means["d_loss"], g=means["g_loss"])
-          if at(base.sample.every):
+          if at(base.sample.every) and m.primary:
             _sample_picture(self.run, state, m.writer, m.workdir, i, m.fixed, m.real_fixed)
-          if at(base.eval.every):
+          if at(base.eval.every) and m.primary:
             scores, _ = m.evaluator(state, i)
             m.writer.scalars(i, {f"eval/{key}": v for key, v in scores.items()})
           if at(base.ckpt.every) or i == last or interrupted:
@@ -393,7 +410,7 @@ class _Loop:
       stop.close()
       loader.close()
       bar.close()
-    for m in members:
+    for m in filter(lambda m: m.primary, members):
       viz.loss_curves(writers.read_metrics(m.workdir),
                       os.path.join(m.workdir, "loss_curves.png"))
     return host
@@ -432,17 +449,19 @@ class _Loop:
       m, scale = self.members[k], base.train.rollback_lr_scale
       after = {net: lr * scale for net, lr in lrs[k].items()}
       states[k] = resume.set_learning_rates(states[k], after)
-      resume.record(m.workdir, {
-          "step": step, "event": "rollback", "nonfinite_step": int(nonfinite[k]) + 1,
-          "rollback": rollbacks, "lr_scale": scale, "learning_rates_before": lrs[k],
-          "learning_rates_after": after})
+      if m.primary:
+        resume.record(m.workdir, {
+            "step": step, "event": "rollback", "nonfinite_step": int(nonfinite[k]) + 1,
+            "rollback": rollbacks, "lr_scale": scale, "learning_rates_before": lrs[k],
+            "learning_rates_after": after})
       print(f"{m.workdir}: non-finite values at step {int(nonfinite[k]) + 1}; rolled back "
             f"to step {step} (rollback {rollbacks} of {base.train.max_rollbacks}) with "
             f"learning rates G {lrs[k]['g']:.3g} -> {after['g']:.3g}, D {lrs[k]['d']:.3g} "
             f"-> {after['d']:.3g}.", flush=True)
     for k, m in enumerate(self.members):  # rows after the restored step are logged again
       m.writer.close()
-      m.writer = writers.MetricWriter(m.workdir, resume_step=step)
+      m.writer = (writers.MetricWriter(m.workdir, resume_step=step) if m.primary
+                  else writers.NullWriter())
       if k in bad:
         lrs = resume.learning_rates(states[k])
         m.writer.scalars(step, {"rollback/g_lr": lrs["g"], "rollback/d_lr": lrs["d"]})

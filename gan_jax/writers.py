@@ -55,6 +55,19 @@ class MetricWriter:
       self.tb.close()
 
 
+class NullWriter:
+  """The writer of processes other than process 0 in a multi-process run: writes nothing."""
+
+  def scalars(self, step: int, values: dict) -> None:
+    pass
+
+  def image(self, step: int, tag: str, image) -> None:
+    pass
+
+  def close(self):
+    pass
+
+
 class Progress:
   """A progress bar with steps/s, ETA and the latest losses."""
 
