@@ -61,7 +61,14 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.data.flip = False       # images: random horizontal flips
   c.data.path_a = ""        # folder_pairs / folder2: the folder of A (input) images
   c.data.path_b = ""        # folder_pairs / folder2: the folder of B (target) images
-  c.data.limit = 0          # translation sets: only the first N examples (0: all)
+  c.data.limit = 0          # translation, caption, speech, text sets: only the first N
+                            # examples / utterances / documents (0: all)
+  c.data.sample_rate = 8000  # noisy_speech: audio rate in Hz (files are resampled to it)
+  c.data.window = 16384     # noisy_speech: samples per example (16384: ~2 s at 8 kHz)
+  c.data.motion = "fork"    # moving_fashion: fork | bounce
+  c.data.past = 4           # moving_fashion: frames given
+  c.data.future = 4         # moving_fashion: frames to predict
+  c.data.seq_len = 0        # text sets: tokens per sequence (0: the data set's own)
 
   c.model = ml_collections.ConfigDict()
   c.model.name = "mlp"
