@@ -7,7 +7,8 @@ Ours is sized for a CPU: vocabulary 1,000 (id 0 = padding, never emitted; 999 to
 sequences of `data.seq_len` tokens (default 20), embedding 32, hidden 32 (flax
 `LSTMCell`), every parameter drawn from N(0, 1) by ``numpy.random.default_rng(ORACLE_SEED)``;
 10,000 training and 2,000 test sequences (`data.limit=N`: their first N), sampled at
-temperature 1 from ``jax.random.key(ORACLE_SEED)`` (independent streams per split).
+temperature 1, sequence i of a split from its own key (`sequence_keys`), so splits are
+independent and a smaller build is a prefix of the full one.
 The first token is predicted from the input id 0 (the start of every sequence). The
 sampled sequences are cached (`gan_jax.cache`, keyed by the jax/flax/numpy versions).
 
@@ -32,6 +33,7 @@ VOCAB_SIZE, EMBED, HIDDEN, DEFAULT_LEN = 1000, 32, 32, 20
 COUNTS = {"train": 10_000, "test": 2_000}
 ORACLE_SEED = 0
 VERSION = 1
+CHUNK = 500  # rows per compiled scoring / sampling call
 
 
 class OracleLSTM(nn.Module):
@@ -79,20 +81,38 @@ def nll(params, tokens):
   return -picked.mean(axis=1)
 
 
-@functools.partial(jax.jit, static_argnums=(2, 3))
-def sample(params, key, n: int, length: int):
-  """int32 [n, length]: sequences drawn from the oracle at temperature 1."""
+def sequence_keys(stream: int, n: int):
+  """[n] PRNG keys, one per sequence: key i is fold_in(fold_in(key(ORACLE_SEED), stream), i),
+  so the first n sequences of a stream do not depend on how many are drawn."""
+  base = jax.random.fold_in(jax.random.key(ORACLE_SEED), stream)
+  return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(n))
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def sample(params, keys, length: int):
+  """int32 [n, length]: one sequence per key of `keys` [n], drawn at temperature 1."""
+  n = keys.shape[0]
+  step_keys = jax.vmap(lambda k: jax.random.split(k, length))(keys)  # [n, length]
+
   def step(state, k):
     carry, token = state
     carry, logp = OracleLSTM().apply(params, carry, token)
     # Inverse-CDF sampling: one uniform per sequence (Gumbel-max would draw n x V).
     cdf = jnp.cumsum(jnp.exp(logp), axis=-1)
-    u = jax.random.uniform(k, (n, 1)) * cdf[:, -1:]
+    u = jax.vmap(jax.random.uniform)(k)[:, None] * cdf[:, -1:]
     token = jnp.minimum(jnp.sum(cdf <= u, axis=-1), logp.shape[-1] - 1).astype(jnp.int32)
     return (carry, token), token
   _, tokens = jax.lax.scan(step, (_carry(n), jnp.zeros((n,), jnp.int32)),
-                           jax.random.split(key, length))
+                           jnp.swapaxes(step_keys, 0, 1))
   return tokens.T
+
+
+def draw(params, stream: int, n: int, length: int) -> np.ndarray:
+  """int32 [n, length]: sequences 0 .. n-1 of a key stream, CHUNK at a time (one compiled
+  shape; sequence i depends on its own key only, so chunking changes nothing)."""
+  keys = sequence_keys(stream, -(-n // CHUNK) * CHUNK)
+  parts = [np.asarray(sample(params, keys[i:i + CHUNK], length)) for i in range(0, n, CHUNK)]
+  return np.concatenate(parts)[:n] if parts else np.zeros((0, length), np.int32)
 
 
 class OracleSource(text.TextSource):
@@ -104,20 +124,28 @@ class OracleSource(text.TextSource):
     super().__init__(tokens, vocab, batch_size, seed, name, separator=" ")
     self.params = params
 
+  def _chunked(self, fn, tokens) -> np.ndarray:
+    """fn(params, rows) over CHUNK rows at a time, the last chunk padded with token 1, so
+    every call has one shape and compiles once."""
+    tokens = np.asarray(tokens, np.int32)
+    out = []
+    for i in range(0, len(tokens), CHUNK):
+      rows = tokens[i:i + CHUNK]
+      padded = np.concatenate([rows, np.ones((CHUNK - len(rows),) + rows.shape[1:], np.int32)])
+      out.append(np.asarray(fn(self.params, jnp.asarray(padded)))[:len(rows)])
+    return np.concatenate(out) if out else np.zeros((0,), np.float32)
+
   def oracle_log_probs(self, tokens) -> np.ndarray:
     """float32 [B, L, V]: the oracle's next-token log-probabilities."""
-    return np.asarray(log_probs(self.params, jnp.asarray(tokens, jnp.int32)))
+    return self._chunked(log_probs, tokens)
 
-  def oracle_nll(self, tokens, chunk: int = 4096) -> np.ndarray:
+  def oracle_nll(self, tokens) -> np.ndarray:
     """float32 [B]: mean NLL per token under the oracle (module docstring)."""
-    tokens = np.asarray(tokens, np.int32)
-    return np.concatenate([np.asarray(nll(self.params, jnp.asarray(tokens[i:i + chunk])))
-                           for i in range(0, len(tokens), chunk)] or [np.zeros(0, np.float32)])
+    return self._chunked(nll, tokens)
 
   def oracle_sample(self, n: int, seed: int) -> np.ndarray:
     """int32 [n, L]: fresh oracle sequences (not the data set's), from `seed`."""
-    key = jax.random.fold_in(jax.random.key(ORACLE_SEED), 1000 + seed)
-    return np.asarray(sample(self.params, key, n, self.shape[0]))
+    return draw(self.params, 1000 + seed, n, self.shape[0])
 
 
 def source(config, split: str) -> OracleSource:
@@ -126,12 +154,12 @@ def source(config, split: str) -> OracleSource:
     raise ValueError(f"oracle has splits {', '.join(COUNTS)}, not {split!r}.")
   length = d.seq_len or DEFAULT_LEN
   params = init_params()
+  count = min(d.limit, COUNTS[split]) if d.limit else COUNTS[split]
   params_key = {"version": VERSION, "split": split, "length": length, "seed": ORACLE_SEED,
-                "count": COUNTS[split], "sizes": [VOCAB_SIZE, EMBED, HIDDEN],
+                "count": count, "sizes": [VOCAB_SIZE, EMBED, HIDDEN],
                 "libraries": cache.versions("jax", "flax", "numpy")}
 
   def build():
-    key = jax.random.fold_in(jax.random.key(ORACLE_SEED), 2 + list(COUNTS).index(split))
-    return {"tokens": np.asarray(sample(params, key, COUNTS[split], length))}
-  tokens = cache.cached("oracle", params_key, build)["tokens"][:d.limit or None]
+    return {"tokens": draw(params, 2 + list(COUNTS).index(split), count, length)}
+  tokens = cache.cached("oracle", params_key, build)["tokens"]
   return OracleSource(params, tokens, d.batch_size, config.seed, f"oracle:{split}")
