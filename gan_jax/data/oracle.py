@@ -1,5 +1,6 @@
 """`oracle`: sequences from a randomly initialised LSTM, the synthetic "true model" of
-SeqGAN (Yu et al. 2017, section 5), whose exact likelihood scores generated text.
+SeqGAN (Yu et al. 2017, synthetic data experiments), whose exact likelihood scores
+generated text.
 
 SeqGAN's oracle: vocabulary 5,000, sequences of 20 tokens, an LSTM with 32-d embedding
 and hidden state, every parameter drawn from N(0, 1), 10,000 training sequences.
