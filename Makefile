@@ -1,7 +1,10 @@
 # `make run`: set up and train the default experiment; `make test`: set up and run the tests.
 PY := .venv/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := dataset-fashion-mnist fonts-arphic-ukai fonts-arphic-uming espeak-ng
+# Data (README, Data): Fashion-MNIST, CJK fonts, speech (Asterisk prompts, espeak-ng),
+# text (fortunes); build-essential and python3-dev compile the `pesq` package.
+APT_PACKAGES := dataset-fashion-mnist fonts-arphic-ukai fonts-arphic-uming espeak-ng \
+  asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav fortunes build-essential python3-dev
 
 CLASSIFIER := artifacts/classifier_fashion_mnist/classifier.json
 

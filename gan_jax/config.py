@@ -59,9 +59,18 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.data.image_size = 0     # images: resize to this size (0: the data set's own)
   c.data.channels = 0       # images: 1 or 3 (0: the data set's own)
   c.data.flip = False       # images: random horizontal flips
-  c.data.path_a = ""        # folder_pairs / folder2: the folder of A (input) images
-  c.data.path_b = ""        # folder_pairs / folder2: the folder of B (target) images
-  c.data.limit = 0          # translation sets: only the first N examples (0: all)
+  c.data.path_a = ""        # folder_pairs / folder2: the folder of A (input) images;
+                            # noisy_speech: a folder of clean WAVs ("": Asterisk prompts)
+  c.data.path_b = ""        # folder_pairs / folder2: the folder of B (target) images;
+                            # noisy_speech: a folder of noise WAVs (optional)
+  c.data.limit = 0          # translation, caption, speech, video, text sets: only the
+                            # first N examples / utterances / items / documents (0: all)
+  c.data.sample_rate = 8000  # noisy_speech: audio rate in Hz (files are resampled to it)
+  c.data.window = 16384     # noisy_speech: samples per example (16384: ~2 s at 8 kHz)
+  c.data.motion = "fork"    # moving_fashion: fork | bounce
+  c.data.past = 4           # moving_fashion: frames given
+  c.data.future = 4         # moving_fashion: frames to predict
+  c.data.seq_len = 0        # text sets: tokens per sequence (0: the data set's own)
 
   c.model = ml_collections.ConfigDict()
   c.model.name = "mlp"

@@ -5,17 +5,19 @@ deterministic from the seed) and `reference(n, seed)` (real examples for evaluat
 Names: the toy sets of `toy`, `folder` (data.path), image data sets by their
 tensorflow-datasets names (`fashion_mnist` offline from the Debian package), and the
 translation sets of `translation` (paired sources yield {"a", "b", "y"?}, unpaired
-ones {"a", "b"}; see paired.py and unpaired.py).
+ones {"a", "b"}; see paired.py and unpaired.py), and the captioned, speech, video and
+text sets of `tasks` (their batch keys are in tasks.py).
 """
 from __future__ import annotations
 
-from gan_jax.data import datasets, folder, images, toy, translation
+from gan_jax.data import datasets, folder, images, tasks, toy, translation
 
 TOY = tuple(sorted(toy.DISTRIBUTIONS))
 
 
 def names() -> list[str]:
-  return sorted(TOY) + ["folder"] + list(datasets.KNOWN) + list(translation.NAMES)
+  return (sorted(TOY) + ["folder"] + list(datasets.KNOWN) + list(translation.NAMES)
+          + list(tasks.NAMES))
 
 
 def get_source(config, split: str = "train"):
@@ -26,6 +28,8 @@ def get_source(config, split: str = "train"):
     return toy.ToySource(d.name, d.batch_size, config.seed)
   if d.name in translation.NAMES:
     return translation.get_source(config, split)
+  if d.name in tasks.NAMES:
+    return tasks.get_source(config, split)
   if d.name == "folder":
     x, _ = folder.load(d.path, d.image_size or 64, d.channels or 3)
     return images.ImageSource(x, None, d.batch_size, config.seed, d.flip, name=d.path)
