@@ -67,3 +67,22 @@ def test_srgan_feature_loss(tmp_path, smoke_classifier):
   assert "input_accuracy" not in scores  # inputs are 7 x 7
   rows = [json.loads(l) for l in open(tmp_path / "metrics.jsonl")]
   assert all(r["g_content"] > 0 for r in rows if "g_content" in r)
+
+
+def test_pix2pix_on_a_users_rgb_folder_pairs_without_labels(tmp_path):
+  from PIL import Image
+  rng = np.random.default_rng(0)
+  for side in ("a", "b"):
+    (tmp_path / side).mkdir()
+  for i in range(20):
+    b = rng.integers(0, 255, (64, 64, 3), np.uint8)
+    Image.fromarray(b).save(tmp_path / "b" / f"{i:03d}.png")
+    Image.fromarray(255 - b).save(tmp_path / "a" / f"{i:03d}.png")  # a = the negative
+  config = experiment_config(
+      f"pix2pix.py:smoke,data=folder_pairs,path_a={tmp_path / 'a'},path_b={tmp_path / 'b'}",
+      **{"data.batch_size": 8})
+  samples, scores, protocol = train_sample_eval(config, str(tmp_path / "run"))
+  assert set(samples) == {"a", "b", "x"}  # no labels, no y
+  assert samples["x"].shape == (2, 64, 64, 3)  # the last 10% of 20 files
+  check_pixel_scores(scores)
+  assert "fid" not in scores and "feature_network" not in protocol["paired"]
