@@ -80,3 +80,11 @@ def get_config(arg=None):
     c.eval.num_samples, c.sample.num = 64, 6
   c.lock()
   return c
+
+
+def get_sweep(arg=None):
+  """The five objectives of Table 1 as one sweep: their loss weights (step arrays) and
+  what D sees (``launch.py --config experiments/pix2pix.py --sweep --workdir DIR``)."""
+  del arg
+  return [{"loss.gan_weight": g, "loss.content_weight": l, "model.d_conditional": c}
+          for g, l, c in LOSSES.values()]

@@ -109,3 +109,12 @@ def test_srgan_input_is_the_downsampled_target_and_mse_content():
 def test_srgan_feature_content_needs_its_network(tmp_path):
   with pytest.raises(FileNotFoundError, match="experiments/classifier.py"):
     method_and_state("srgan.py:smoke", **{"loss.content_network": str(tmp_path)})
+
+
+def test_the_objective_sweep_matches_the_loss_switches():
+  from gan_jax import experiment
+  module = experiment.load_module("experiments/pix2pix.py")
+  keys = ("loss.gan_weight", "loss.content_weight", "model.d_conditional")
+  for loss, member in zip(LOSSES, module.get_sweep()):
+    config = experiment_config(f"pix2pix.py:loss={loss}")
+    assert member == {k: config[k.split(".")[0]][k.split(".")[1]] for k in keys}
