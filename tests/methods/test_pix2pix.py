@@ -1,12 +1,14 @@
 """pix2pix and SRGAN methods: the loss switches' terms, the weights as step arrays, the
 family's sampling contract."""
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from gan_jax import methods, parallel, train_step as step_lib
-from tests.conftest import experiment_config
+from tests.conftest import ROOT, experiment_config
 
 LOSSES = ("l1", "gan", "cgan", "l1+gan", "l1+cgan")
 
@@ -113,7 +115,7 @@ def test_srgan_feature_content_needs_its_network(tmp_path):
 
 def test_the_objective_sweep_matches_the_loss_switches():
   from gan_jax import experiment
-  module = experiment.load_module("experiments/pix2pix.py")
+  module = experiment.load_module(os.path.join(ROOT, "experiments", "pix2pix.py"))
   keys = ("loss.gan_weight", "loss.content_weight", "model.d_conditional")
   for loss, member in zip(LOSSES, module.get_sweep()):
     config = experiment_config(f"pix2pix.py:loss={loss}")
