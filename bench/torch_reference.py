@@ -1,4 +1,4 @@
-"""PyTorch (CPU) versions of three gan_jax train steps, for bench/vs_torch.py.
+"""PyTorch (CPU) versions of four gan_jax train steps, for bench/vs_torch.py.
 
 Each `make_<name>(compile=False)` builds the models and optimizers and returns a
 `step()` callable doing one train step on a fixed random batch, the same
@@ -14,6 +14,12 @@ computation as the gan_jax step it mirrors:
           (each on its own real batch) with the gradient penalty (a double backward),
           a layer-normalised critic (GroupNorm(1, C): statistics over C, H, W, per-
           channel affine, as gan_jax's 'layer'), then one G update; Adam 1e-4 (0.5, 0.9).
+  pix2pix the default of experiments/pix2pix.py (gan_jax/networks/pix2pix.py): 32x32
+          edges -> images, U-Net of width 16 with skips and dropout 0.5 at its 3 deepest
+          decoder levels, 70x70 PatchGAN of width 16 on (input, output), BatchNorm,
+          batch 32, non-saturating cGAN loss + 100 x L1, Adam 2e-4 (0.5, 0.999). One D
+          update (G's output under no_grad, dropout on), then one G update with a fresh
+          forward pass of G.
 
 As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
 both frameworks do the same arithmetic. Run this file to time each step once:
@@ -159,7 +165,94 @@ def make_wgan_gp(compile: bool = False, batch: int = 64, n_critic: int = 5):
                    penalty=gradient_penalty)
 
 
-STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp}
+def unet(size: int = 32, channels: int = 1, width: int = 16, dropout_layers: int = 3):
+  """gan_jax's U-Net (networks/pix2pix.py; the authors' UnetGenerator): n = log2(size)
+  stride-2 4x4 convs down to 1x1, mirrored transposed convs up, skips by concatenation."""
+  n = size.bit_length() - 1
+  widths = [min(width * 2 ** i, 8 * width) for i in range(n)]
+
+  class UNet(nn.Module):
+    def __init__(self):
+      super().__init__()
+      self.down = nn.ModuleList(
+          nn.Conv2d(channels if i == 0 else widths[i - 1], widths[i], 4, 2, 1,
+                    bias=not 0 < i < n - 1) for i in range(n))
+      self.down_bn = nn.ModuleList(nn.BatchNorm2d(widths[i]) if 0 < i < n - 1
+                                   else nn.Identity() for i in range(n))
+      up_in = lambda i: widths[i] * (1 if i == n - 1 else 2)
+      self.up = nn.ModuleList(
+          nn.ConvTranspose2d(up_in(i), channels if i == 0 else widths[i - 1], 4, 2, 1,
+                             bias=i == 0) for i in range(n))
+      self.up_bn = nn.ModuleList(nn.Identity() if i == 0 else nn.BatchNorm2d(widths[i - 1])
+                                 for i in range(n))
+      self.drop = [n - 1 - dropout_layers <= i <= n - 2 for i in range(n)]
+
+    def forward(self, a):
+      x, encoded = a, []
+      for i in range(n):
+        x = self.down_bn[i](self.down[i](F.leaky_relu(x, 0.2) if i else x))
+        encoded.append(x)
+      for i in reversed(range(n)):
+        x = self.up[i](F.relu(x))
+        if i == 0:
+          return torch.tanh(x)
+        x = self.up_bn[i](x)
+        if self.drop[i]:
+          x = F.dropout(x, 0.5, self.training)
+        x = torch.cat([encoded[i - 1], x], 1)
+
+  return UNet()
+
+
+def patchgan(in_channels: int = 2, width: int = 16, strided: int = 3):
+  """The 70x70 PatchGAN (strided = 3): 4x4 convs with padding 1, BatchNorm after all but
+  the first and the last, LeakyReLU(0.2)."""
+  mods, c = [], in_channels
+  plan = [(min(width * 2 ** i, 8 * width), 2) for i in range(strided)]
+  plan.append((min(width * 2 ** strided, 8 * width), 1))
+  for i, (w, s) in enumerate(plan):
+    mods += [nn.Conv2d(c, w, 4, s, 1, bias=i == 0)] + ([nn.BatchNorm2d(w)] if i else [])
+    mods.append(nn.LeakyReLU(0.2))
+    c = w
+  return nn.Sequential(*mods, nn.Conv2d(c, 1, 4, 1, 1))
+
+
+def make_pix2pix(compile: bool = False, batch: int = 32, size: int = 32):
+  """The pix2pix step (L1 + cGAN, lambda 100, Adam 2e-4, betas (0.5, 0.999))."""
+  torch.manual_seed(0)
+  g, d = unet(size), patchgan()
+  for m in list(g.modules()) + list(d.modules()):
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+      nn.init.normal_(m.weight, 0.0, 0.02)
+  opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+  opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+  a = (torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1
+  b = torch.rand(batch, 1, size, size) * 2 - 1
+  g, d = _maybe_compile(g, compile), _maybe_compile(d, compile)
+  d_params = list(d.parameters())
+
+  def step():
+    with torch.no_grad():
+      fake = g(a)
+    loss = _d_nonsaturating(d(torch.cat([a, b], 1)), d(torch.cat([a, fake], 1)))
+    opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_d.step()
+    for p in d_params:
+      p.requires_grad_(False)
+    fake = g(a)
+    loss = _g_nonsaturating(d(torch.cat([a, fake], 1))) + 100.0 * (fake - b).abs().mean()
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_g.step()
+    for p in d_params:
+      p.requires_grad_(True)
+    return loss
+  return step
+
+
+STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp,
+         "pix2pix": make_pix2pix}
 
 
 def main():

@@ -1,11 +1,14 @@
-"""gan_jax vs PyTorch (eager, and torch.compile) on three train steps, on this CPU.
+"""gan_jax vs PyTorch (eager, and torch.compile) on four train steps, on this CPU.
 
-  python bench/vs_torch.py [--steps 20] [--rounds 5] [--only dcgan,mlp,wgan_gp] [--compile]
+  python bench/vs_torch.py [--steps 20] [--rounds 5] [--only dcgan,mlp,wgan_gp,pix2pix]
+                           [--compile]
                            [--threads N]
 
 Steps (bench/torch_reference.py has the PyTorch side): `dcgan` the 28x28 Fashion-MNIST
 DCGAN (batch 64, non-saturating, Adam 2e-4), `mlp` the toy 2-D MLP GAN (batch 256),
-`wgan_gp` the WGAN-GP DCGAN step (5 critic updates with the gradient penalty).
+`wgan_gp` the WGAN-GP DCGAN step (5 critic updates with the gradient penalty),
+`pix2pix` the default experiments/pix2pix.py step (32x32 edges -> images, U-Net + 70x70
+PatchGAN of width 16, batch 32, L1 + cGAN).
 
 Each framework x step runs in its own child process, compiled and warmed up first;
 the parent then alternates them, A B A B ..., `--rounds` times `--steps` steps, so
@@ -40,14 +43,17 @@ STEPS = {  # name: (batch, real batches per step, what a sample is)
     "dcgan": (64, 1, "images"),
     "mlp": (256, 1, "points"),
     "wgan_gp": (64, 5, "images"),
+    "pix2pix": (32, 1, "image pairs"),
 }
-MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5}  # below this a round is too short
+MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10}  # below this a round is too short
 
 
 # ---------------------------------------------------------------- gan_jax side
 
 def jax_config(name: str):
-  from gan_jax import config as config_lib
+  from gan_jax import config as config_lib, experiment
+  if name == "pix2pix":  # the experiment's default: U-Net + 70x70 PatchGAN, width 16
+    return experiment.load_config(os.path.join(ROOT, "experiments", "pix2pix.py")), (32, 32, 1)
   c = config_lib.base()
   c.loss.name = "nonsaturating"
   c.data.batch_size = STEPS[name][0]
@@ -71,10 +77,15 @@ def jax_worker(name: str):
   from gan_jax import methods, train_step as step_lib
   c, shape = jax_config(name)
   batch, n_critic, _ = STEPS[name]
-  method = methods.get("gan").build(c, shape)
-  x = np.random.default_rng(0).uniform(-1, 1, (n_critic, batch, *shape)).astype(np.float32)
-  data = jax.device_put({"x": x})
-  holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0), {"x": x[0]})]
+  method = methods.get(c.method).build(c, shape)
+  rng = np.random.default_rng(0)
+  x = rng.uniform(-1, 1, (n_critic, batch, *shape)).astype(np.float32)
+  host = {"x": x}
+  if name == "pix2pix":  # (edges, image) pairs
+    host = {"a": np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32), "b": x}
+  data = jax.device_put(host)
+  holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0),
+                                {k: v[0] for k, v in host.items()})]
   step = jax.jit(step_lib.keyed(step_lib.make_train_step(c, method)), donate_argnums=0)
   cost = step.lower(holder[0], data).compile().cost_analysis()
   cost = cost[0] if isinstance(cost, list) else cost
@@ -228,7 +239,7 @@ def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("--steps", type=int, default=20, help="steps per round (mlp: x10)")
   p.add_argument("--rounds", type=int, default=5)
-  p.add_argument("--only", default="dcgan,mlp,wgan_gp")
+  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix")
   p.add_argument("--compile", action="store_true", help="also time torch.compile")
   p.add_argument("--threads", type=int, default=0, help="intra-op threads (0: defaults)")
   p.add_argument("--worker", help=argparse.SUPPRESS)

@@ -3,7 +3,11 @@ coverage): a small ConvNet trained on the real training split, tested on the tes
 
   python launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist
 
-Args: ``data=fashion_mnist|mnist``, ``smoke`` (one short epoch on a subset-sized run).
+  python launch.py --config experiments/classifier.py:data=fonts --workdir artifacts/classifier_fonts
+
+Args: ``data=fashion_mnist|mnist|fonts``, ``smoke`` (one short epoch on a subset-sized
+run). ``fonts``: the character classifier of the Ming (target) glyphs, at 32 px, on
+random affine copies (gan_jax/classifier.py), for pix2pix's FCN-score analog on `fonts`.
 """
 from gan_jax import config as config_lib
 
@@ -18,7 +22,11 @@ def get_config(arg=None):
   c.train.epochs = 8
   c.optim.d = config_lib.optimizer("adam", lr=2e-3)
   c.eval.metrics = ()
+  if arg.data == "fonts":  # one image per class: many short epochs of affine copies
+    c.data.image_size, c.train.epochs = 32, 120
   if arg.smoke:
     c.train.epochs, c.model.width = 1, 4
+    if arg.data == "fonts":  # 64 characters, 400 steps: ~90% on held-out copies
+      c.data.limit, c.data.batch_size, c.train.epochs = 64, 16, 100
   c.lock()
   return c

@@ -1,10 +1,18 @@
-"""A domain classifier for evaluating generators on small images (Fashion-MNIST, MNIST).
+"""A domain classifier for evaluating generators on small images (Fashion-MNIST, MNIST,
+CJK glyphs).
 
 Its logits give the Inception Score and class coverage, its penultimate 128-d features
 give FID / KID / precision / recall ("FID (F-MNIST classifier)"). Trained with
 ``python launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist``
 and saved as an orbax checkpoint plus ``classifier.json`` holding the test accuracy and
 the sha256 of the parameters, which every score computed with it records.
+
+Glyphs (`data.name=fonts`): a character classifier over all characters of the target
+font (Ming, the `fonts` targets), one image per character, so it trains on random
+affine copies (`augment`: scale 0.85-1.1, shift up to 1/10 of the size) at
+`data.image_size` (32: the 64-px glyphs are resized for it). It scores translated
+*test* characters that G never saw: pix2pix's "FCN-score" analog. Its info records its
+accuracy on held-out affine copies and on the Kai glyphs (the untranslated inputs).
 """
 from __future__ import annotations
 
@@ -41,8 +49,54 @@ class ConvNet(nn.Module):
     return logits, features
 
 
+# The classifier that judges a data set's (target) images, by data.name.
+DOMAINS = {"fashion_mnist": "fashion_mnist", "mnist": "mnist", "edges2fashion": "fashion_mnist",
+           "mosaic": "fashion_mnist", "sneaker2boot": "fashion_mnist", "fonts": "fonts",
+           "fonts_unpaired": "fonts"}
+GLYPHS = ("fonts",)
+SHIFT, SCALES = 0.1, (0.85, 1.1)  # glyph augmentation: shift (x size), scale range
+
+
+def domain(data_name: str, path: str = "") -> str | None:
+  """The classifier domain of `data_name`'s (target) images; None where no in-framework
+  classifier fits (mosaic of photographs or a folder, user folders)."""
+  if data_name == "mosaic" and path:
+    return None
+  return DOMAINS.get(data_name)
+
+
 def default_path(data_name: str) -> str:
   return os.path.join(REPO, "artifacts", f"classifier_{data_name}")
+
+
+def augment(images, key):
+  """Random affine copies of glyphs [B, S, S, 1] in [-1, 1] (background -1): each image
+  scaled by U(SCALES) about its centre and shifted by U(-SHIFT S, SHIFT S) pixels."""
+  import jax.numpy as jnp
+  b, size = images.shape[0], images.shape[1]
+  k_scale, k_shift = jax.random.split(key)
+  scale = jax.random.uniform(k_scale, (b, 1), minval=SCALES[0], maxval=SCALES[1])
+  shift = jax.random.uniform(k_shift, (b, 2), minval=-SHIFT * size, maxval=SHIFT * size)
+  translation = size / 2 * (1 - scale) + shift
+
+  def one(image, s, t):
+    return jax.image.scale_and_translate(image + 1.0, image.shape, (0, 1), jnp.concatenate(
+        [s, s]), t, "linear") - 1.0
+  return jax.vmap(one)(images, scale, translation)
+
+
+def _glyph_arrays(config):
+  """(train x, train y, test x, test y, extra test sets) for the character classifier:
+  Ming glyphs of every character at data.image_size; test = seeded affine copies; the
+  Kai glyphs as an extra set."""
+  from gan_jax.data import fonts, images as images_lib
+  glyphs = fonts.load(fonts.SIZE, config.data.limit, progress=False)
+  size = config.data.image_size or fonts.SIZE
+  ming, kai = (images_lib.to_float(images_lib.fit_all(glyphs[s], size, 0))
+               for s in ("ming", "kai"))
+  labels = np.arange(len(ming), dtype=np.int32)
+  test_x = np.asarray(augment(ming, jax.random.PRNGKey(config.seed + 1)))
+  return ming, labels, test_x, labels, {"kai": (kai, labels)}
 
 
 def params_hash(variables) -> str:
@@ -54,18 +108,27 @@ def train(config, workdir: str, progress: bool = True) -> dict:
   """Trains the classifier on the train split, tests it, saves it to `workdir`."""
   from gan_jax import data
   os.makedirs(workdir, exist_ok=True)
-  train_x, train_y = data.get_source(config).arrays()
-  test_x, test_y = data.get_source(config, split="test").arrays()
+  glyphs = config.data.name in GLYPHS
+  if glyphs:
+    train_x, train_y, test_x, test_y, extra = _glyph_arrays(config)
+  else:
+    train_x, train_y = data.get_source(config).arrays()
+    test_x, test_y = data.get_source(config, split="test").arrays()
+    extra = {}
   model = ConvNet(num_classes=int(train_y.max()) + 1, width=config.model.width)
   key = jax.random.PRNGKey(config.seed)
   variables = model.init(key, train_x[:2])
-  steps_per_epoch = len(train_x) // config.data.batch_size
+  steps_per_epoch = max(1, len(train_x) // config.data.batch_size)
   total = steps_per_epoch * config.train.epochs
   tx = optax.adam(optax.cosine_decay_schedule(config.optim.d.lr, total))
   opt_state = tx.init(variables["params"])
 
   @jax.jit
   def step(variables, opt_state, x, y, key):
+    if glyphs:
+      key, k_aug = jax.random.split(key)
+      x = augment(x, k_aug)
+
     def loss_fn(params):
       logits, _ = model.apply({"params": params}, x, train=True, rngs={"dropout": key})
       return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
@@ -73,7 +136,7 @@ def train(config, workdir: str, progress: bool = True) -> dict:
     updates, opt_state = tx.update(grads, opt_state, variables["params"])
     return {"params": optax.apply_updates(variables["params"], updates)}, opt_state, loss
 
-  bs = config.data.batch_size
+  bs = min(config.data.batch_size, len(train_x))
   bar = tqdm.tqdm(total=total, disable=not progress, unit="step", desc="classifier")
   for epoch in range(config.train.epochs):
     order = np.random.default_rng([config.seed, epoch]).permutation(len(train_x))
@@ -87,7 +150,13 @@ def train(config, workdir: str, progress: bool = True) -> dict:
   accuracy = float(np.mean(predict(model, variables, test_x).argmax(-1) == test_y))
   info = {"data": config.data.name, "test_accuracy": accuracy, "num_test": len(test_x),
           "architecture": f"ConvNet(width={config.model.width})",
-          "num_classes": model.num_classes, "sha256": params_hash(variables)}
+          "num_classes": model.num_classes, "sha256": params_hash(variables),
+          "input_shape": list(train_x.shape[1:]), "seed": int(config.seed)}
+  if glyphs:
+    info["test_set"] = "affine copies (augment, seed + 1) of every Ming glyph"
+    info["characters"] = f"fonts.load(limit={config.data.limit}) characters, label = index"
+  for name, (x, y) in extra.items():
+    info[f"{name}_accuracy"] = float(np.mean(predict(model, variables, x).argmax(-1) == y))
   save(workdir, variables, info)
   print(json.dumps(info, indent=2), flush=True)
   return info

@@ -219,7 +219,8 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
 def sample(config, workdir: str, num_samples: int, allow_config_change: bool = False,
            **options) -> str:
   """Writes DIR/samples.npz from the latest checkpoint: the method family's keys
-  (`method.SAMPLE_KEYS`: `x` float32 [N, ...] and e.g. the requested labels `y`).
+  (`method.SAMPLE_KEYS` that the record has: `x` float32 [N, ...] and e.g. the requested
+  labels `y`, or a paired method's `a`, `b` and `y` where the data are labelled).
   `options` go to the method's `conditions` (e.g. `labels` for conditional methods)."""
   run = Run(config)
   state, _, step = run.restore(workdir, allow_config_change)
@@ -227,9 +228,10 @@ def sample(config, workdir: str, num_samples: int, allow_config_change: bool = F
   rec = sampling.record(run.method, run.generator_variables(state), conditions,
                         progress=True)
   path = os.path.join(workdir, "samples.npz")
-  np.savez(path, **{k: rec[k] for k in run.method.SAMPLE_KEYS})
-  print(f"Wrote {len(rec['x'])} samples of step {step} to {path} "
-        f"({', '.join(run.method.SAMPLE_KEYS)}).", flush=True)
+  keys = [k for k in run.method.SAMPLE_KEYS if k in rec]  # e.g. y only where labelled
+  np.savez(path, **{k: rec[k] for k in keys})
+  print(f"Wrote {len(rec['x'])} samples of step {step} to {path} ({', '.join(keys)}).",
+        flush=True)
   return path
 
 

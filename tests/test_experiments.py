@@ -32,6 +32,12 @@ def test_smoke(name, make_config, smoke_classifier, faces, tmp_path):
   if "classifier" in config.eval.metrics:
     config.unlock()
     config.eval.classifier, config.eval.num_samples = smoke_classifier, 256
+  if "paired" in config.eval.metrics:  # the target domain's classifier (Fashion-MNIST)
+    config.unlock()
+    config.eval.classifier = smoke_classifier
+  if "content_network" in config.loss:  # SRGAN's feature loss network
+    config.unlock()
+    config.loss.content_network = smoke_classifier
   train.train(config, str(tmp_path), progress=False)
   rows = writers.read_metrics(str(tmp_path))
   losses = [r for r in rows if "d_loss" in r]

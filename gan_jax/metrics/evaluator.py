@@ -9,6 +9,9 @@
   class KL and confidence, against the real `eval.reference_split`.
 - ``inception``: the same with InceptionV3 (pool3 features, 1008 logits), keys prefixed
   ``inception_``; needs `eval.inception_weights`.
+- ``paired``: outputs against their targets on held-out pairs (`metrics.paired`): L1, L2,
+  PSNR, SSIM, and with the target domain's classifier (`eval.classifier`, default the
+  one `classifier.domain` names) FID and the classifier score ("FCN-score" analog).
 
 Each call returns ``(scores, protocol)``: sample counts, the real split, each feature
 network's name and weights hash, EMA or raw weights, the seed and the code's git
@@ -28,7 +31,7 @@ import numpy as np
 from gan_jax import sampling
 from gan_jax.cache import cache_dir, load_npz, save_npz
 from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
-                             prdc, toy)
+                             paired, prdc, toy)
 
 KID_SUBSETS = 100
 IS_SPLITS = 10
@@ -64,8 +67,18 @@ def image_scores(probs, features, real_features, real_labels=None, num_classes: 
   return {k: float(v) for k, v in scores.items()}
 
 
+def paired_network(config):
+  """The target domain's classifier for the `paired` group: `eval.classifier`, else the
+  default one of `classifier.domain(data)`; None when no in-framework one fits."""
+  from gan_jax import classifier as classifier_lib
+  name = classifier_lib.domain(config.data.name, config.data.path)
+  if not config.eval.classifier and name is None:
+    return None
+  return feature_nets.classifier(config.eval.classifier, name)
+
+
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception")
+  GROUPS = ("toy", "classifier", "inception", "paired")
 
   def __init__(self, config, method, source, conditions=None):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -86,6 +99,9 @@ class Evaluator:
                                                         config.data.name)
     if "inception" in config.eval.metrics:
       self.nets["inception"] = feature_nets.inception_v3(config.eval.inception_weights)
+    self.paired_net = None
+    if "paired" in config.eval.metrics:
+      self.paired_net = paired_network(config)
     self._reference = {}
 
   def _real(self):
@@ -145,6 +161,9 @@ class Evaluator:
           "reference": f"exact sampler of {self.config.data.name} (seed {self.seed}), "
                        "same count",
           "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ sample"}
+    if "paired" in self.config.eval.metrics:
+      group_scores, protocol["paired"] = paired.scores(record, self.paired_net)
+      scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)
       probs, features = net(samples)

@@ -52,9 +52,10 @@ def classifier(path: str, data_name: str) -> FeatureNet:
   def run(images):
     return (classifier_lib.predict(model, variables, images),
             classifier_lib.predict(model, variables, images, features=True))
+  shape = tuple(info["input_shape"]) if "input_shape" in info else (28, 28, 1) \
+      if info["data"] in ("fashion_mnist", "mnist") else None
   return FeatureNet(f"ConvNet classifier ({info['data']}, test accuracy "
-                    f"{info['test_accuracy']:.4f})", info["sha256"], (28, 28, 1)
-                    if info["data"] in ("fashion_mnist", "mnist") else None, run,
+                    f"{info['test_accuracy']:.4f})", info["sha256"], shape, run,
                     {"path": path, **info})
 
 

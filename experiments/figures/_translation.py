@@ -1,0 +1,45 @@
+"""What the translation figures share: train a run of an experiment (or take a trained
+one), read its final scores, and draw its outputs on held-out examples."""
+from __future__ import annotations
+
+import os
+
+from experiments.figures import _common
+from gan_jax import sampling, train, writers
+
+
+def train_or_reuse(spec: str, overrides: dict, runs: str, name: str, out: str) -> str:
+  """The workdir of run `name`: RUNS/name when `runs` is given (it must exist), else
+  trained now from `experiments/<spec>` with `overrides` into OUT/runs/name."""
+  if runs:
+    workdir = os.path.join(runs, name)
+    if not os.path.exists(os.path.join(workdir, "config.json")):
+      raise FileNotFoundError(f"{workdir} is not a trained run (no config.json); train it "
+                              f"with launch.py --config experiments/{spec} --workdir "
+                              f"{workdir}, or leave out --runs to train here.")
+    return workdir
+  workdir = os.path.join(out, "runs", name)
+  config = _common.experiment_config(spec, overrides)
+  train.train(config, workdir, progress=False)
+  return workdir
+
+
+def final_scores(workdir: str) -> dict:
+  """The last `eval/...` row a run logged (the train loop scores at its last step):
+  {"step": int, "<score>": float, ...} without the prefix; {} if it logged none."""
+  rows = [r for r in writers.read_metrics(workdir) if any(k.startswith("eval/") for k in r)]
+  if not rows:
+    return {}
+  return {"step": rows[-1]["step"], **{k[5:]: v for k, v in rows[-1].items()
+                                       if k.startswith("eval/")}}
+
+
+def outputs(workdir: str, n: int, seed: int) -> tuple[dict, int]:
+  """(record {"a", "b", "x", "y"?} of G on n held-out examples chosen by `seed`, step)."""
+  config = _common.saved_config(workdir)
+  run = train.Run(config)
+  state, _, step = run.restore(workdir)
+  record = sampling.record(run.method, run.generator_variables(state),
+                           run.conditions(n, seed))
+  return record, step
+
