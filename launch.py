@@ -111,7 +111,12 @@ if __name__ == "__main__":
     sys.exit("launch.py: --config is required, e.g. --config experiments/wgan.py")
   try:
     main(argv)
-  except (ValueError, TypeError, FileNotFoundError) as e:
-    if os.environ.get("GAN_JAX_TRACEBACK"):
+  except Exception as e:
+    # Bad input (config values, data files, a data set that is not there) is one line;
+    # GAN_JAX_TRACEBACK=1 shows the whole traceback. Imported here: --distributed must
+    # initialise JAX before anything else is imported.
+    from gan_jax.data.datasets import DataUnavailableError
+    bad_input = (ValueError, TypeError, FileNotFoundError, DataUnavailableError)
+    if os.environ.get("GAN_JAX_TRACEBACK") or not isinstance(e, bad_input):
       raise
     sys.exit(f"launch.py: {type(e).__name__}: {e}")

@@ -63,7 +63,8 @@ class ImageSource:
     self.size = len(images)
     if self.size < batch_size:
       raise ValueError(f"{name} has {self.size} examples, fewer than data.batch_size="
-                       f"{batch_size}; lower the batch size.")
+                       f"{batch_size} (one batch); set --config.data.batch_size to at most "
+                       f"{self.size}, or add examples.")
     self.batches_per_epoch = self.size // batch_size
     first = self._examples(np.arange(1))[0]
     self.shape = first.shape[1:]
@@ -107,4 +108,6 @@ class ImageSource:
     return to_float(images), labels
 
   def reference(self, n: int, seed: int) -> np.ndarray:
-    return self.arrays(n, seed)[0]
+    """Up to `n` real images (all of them when the split is smaller, e.g. a small
+    folder with sample.num above its size)."""
+    return self.arrays(min(n, self.size), seed)[0]
