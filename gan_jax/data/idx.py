@@ -71,9 +71,10 @@ def load_idx_pair(directory: str, split: str) -> tuple[np.ndarray, np.ndarray] |
   if None in paths:
     return None
   images, labels = read_idx(paths[0]), read_idx(paths[1])
-  if images.ndim != 3 or labels.ndim != 1:
+  if images.ndim != 3 or images.dtype != np.uint8 or labels.ndim != 1:
     raise ValueError(f"{paths[0]} / {paths[1]} hold arrays of shapes {images.shape} / "
-                     f"{labels.shape}; expected images [N, H, W] and labels [N]; {FIX}.")
+                     f"{labels.shape} ({images.dtype} / {labels.dtype}); expected uint8 images "
+                     f"[N, H, W] and labels [N]; {FIX}.")
   if len(images) != len(labels):
     raise ValueError(f"{paths[0]} holds {len(images)} images but {paths[1]} holds "
                      f"{len(labels)} labels; the pair must match example for example; {FIX}.")
