@@ -75,7 +75,7 @@ def number(config, key: str, low: float, high: float, rule: str, example,
 
 def check_run(config) -> None:
   integer(config, "seed", 0, "seeds numpy's and JAX's generators", 0, maximum=2**32)
-  integer(config, "train.steps", 0, "0 only evaluates/samples the initial state", 2000)
+  integer(config, "train.steps", 1, "the steps to train", 2000)
   integer(config, "train.n_critic", 1, "D updates per step", 1)
   integer(config, "train.n_gen", 1, "G updates per step", 1)
   integer(config, "parallel.num_devices", 0, "0 uses every local device", 0)

@@ -26,6 +26,7 @@ BAD_VALUES = [
     ("gan.py:smoke", {"train.n_critic": 0}, None, "train.n_critic=0"),
     ("gan.py:smoke", {"train.n_gen": -1}, None, "train.n_gen=-1"),
     ("gan.py:smoke", {"train.steps": -10}, None, "train.steps=-10"),
+    ("gan.py:smoke", {"train.steps": 0}, None, "train.steps=0 must be an integer >= 1"),
     ("gan.py:smoke", {"optim.d.lr": 0.0}, None, "optim.d.lr=0.0"),
     ("gan.py:smoke", {"optim.g.lr": -1e-4}, None, "optim.g.lr=-0.0001"),
     ("gan.py:smoke", {"optim.d.lr": float("nan")}, None, "optim.d.lr=nan"),
