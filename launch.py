@@ -114,11 +114,16 @@ if __name__ == "__main__":
   try:
     main(argv)
   except Exception as e:
-    from gan_jax import train
+    # Bad input (config values, data files, a data set that is not there, a changed
+    # config, a damaged workdir) is one line; GAN_JAX_TRACEBACK=1 shows the whole
+    # traceback. Imported here: --distributed must initialise JAX before anything else.
+    from gan_jax import checkpoint, train
+    from gan_jax.data.datasets import DataUnavailableError
     if isinstance(e, train.Interrupted):
       print(f"launch.py: {e}", file=sys.stderr, flush=True)
       sys.exit(128 + e.signum)
-    if os.environ.get("GAN_JAX_TRACEBACK") or not isinstance(
-        e, (ValueError, TypeError, OSError, FloatingPointError, RuntimeError)):
+    bad_input = (ValueError, TypeError, OSError, FloatingPointError, DataUnavailableError,
+                 checkpoint.CheckpointError)
+    if os.environ.get("GAN_JAX_TRACEBACK") or not isinstance(e, bad_input):
       raise
     sys.exit(f"launch.py: {type(e).__name__}: {e}")

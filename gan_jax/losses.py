@@ -91,7 +91,7 @@ def get(name: str):
   name = ALIASES.get(name, name)
   module = sys.modules[__name__]
   if name not in names():
-    raise ValueError(f"Unknown loss {name!r}. Available: {', '.join(names())} "
+    raise ValueError(f"Unknown loss {name!r} (loss.name). Available: {', '.join(names())} "
                      f"(aliases: {', '.join(sorted(ALIASES))}).")
   return getattr(module, "d_" + name), getattr(module, "g_" + name)
 

@@ -11,6 +11,7 @@ Weight clipping is a projection applied after each D update rather than a penalt
 """
 from __future__ import annotations
 
+import math
 import sys
 
 import jax
@@ -46,12 +47,20 @@ def r1(d_fn, real, fake, key, ctx):
 
 
 def dragan(d_fn, real, fake, key, ctx):
-  """DRAGAN (Kodali et al., 2017, Alg. 1): E[(||grad D(x_hat)||_2 - 1)^2] at x_hat
-  between x and a perturbation x + 0.5 std(x) U[0, 1], std over the global batch."""
+  """DRAGAN (Kodali et al., 2017, Alg. 1): E[(||grad D(x_hat)||_2 - 1)^2] at x_hat =
+  alpha x + (1 - alpha) x_p, alpha ~ U[0, 1] per sample, with the perturbation
+  x_p = x + 0.5 std(X) U[0, 1] elementwise.
+
+  std(X) is one scalar: the standard deviation of every element of the global batch,
+  as in the authors' code (github.com/kodalinaveen3/DRAGAN:
+  ``X + 0.5 * X.std() * np.random.random(X.shape)``). A per-feature std would leave
+  constant features (e.g. an image's always-black border) unperturbed. Under pmap the
+  moments are averaged over devices (equal shards), so N devices equal one.
+  """
   del fake
   k_noise, k_mix = jax.random.split(key)
-  mean = ctx.pmean(jnp.mean(real, axis=0))
-  std = jnp.sqrt(ctx.pmean(jnp.mean((real - mean) ** 2, axis=0)))
+  mean = ctx.pmean(jnp.mean(real))
+  std = jnp.sqrt(ctx.pmean(jnp.mean((real - mean) ** 2)))
   perturbed = real + 0.5 * std * ctx.uniform(k_noise, real.shape)
   alpha = _batch_weights(ctx, k_mix, real)
   x_hat = alpha * real + (1.0 - alpha) * perturbed
@@ -71,14 +80,44 @@ def names() -> list[str]:
   return sorted(penalty_names() + list(PROJECTIONS))
 
 
-def check(config) -> None:
-  """Validates the `regularizers` config block; unknown names list the valid ones."""
+def _number(entry, name: str, key: str) -> float:
+  value = entry.get(key)
+  if (isinstance(value, bool) or not isinstance(value, (int, float))
+      or not math.isfinite(value)):
+    example = "0.01" if key == "c" else "10.0"
+    raise ValueError(f"regularizers.{name}.{key}={value!r} must be a finite number; e.g. "
+                     f"--config.regularizers.{name}.{key}={example}.")
+  return float(value)
+
+
+def check(config, *, d_batch_norm: bool = False) -> None:
+  """Validates the `regularizers` config block: known names (unknown ones list the
+  valid ones), penalty weights >= 0, clip c > 0, every >= 1. `d_batch_norm`: D
+  normalises over the batch (BatchNorm), which the input-gradient penalties refuse."""
   active = {n: r for n, r in config.items()}
   for name, entry in active.items():
     if name not in names():
-      raise ValueError(f"Unknown regularizer {name!r}. Available: {', '.join(names())}.")
-    if int(entry.get("every", 1)) < 1:
-      raise ValueError(f"regularizers.{name}.every must be >= 1, got {entry.every}.")
+      raise ValueError(f"Unknown regularizer {name!r} (regularizers.{name}). Available: "
+                       f"{', '.join(names())}.")
+    every = entry.get("every", 1)
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+      raise ValueError(f"regularizers.{name}.every={every!r} must be an integer >= 1 (apply "
+                       f"every k-th D update); e.g. --config.regularizers.{name}.every=1.")
+    if name == "weight_clip":
+      if not _number(entry, name, "c") > 0:
+        raise ValueError(
+            f"regularizers.weight_clip.c={entry.get('c')!r} must be > 0 (D's weights are "
+            "clipped into [-c, c]); e.g. --config.regularizers.weight_clip.c=0.01.")
+    elif not _number(entry, name, "weight") >= 0:
+      raise ValueError(
+          f"regularizers.{name}.weight={entry.get('weight')!r} must be >= 0 (a penalty is "
+          f"added, never rewarded); e.g. --config.regularizers.{name}.weight=10.0.")
+  penalties = sorted(n for n in active if n in penalty_names())
+  if penalties and d_batch_norm:
+    raise ValueError(
+        f"regularizers.{penalties[0]} with model.d_norm='batch': BatchNorm couples the "
+        "samples that the penalty's per-sample input gradients treat as independent "
+        "(Gulrajani et al., 2017, Sec. 4); set --config.model.d_norm=layer (or none).")
   if "weight_clip" in active and any(n in active for n in penalty_names()):
     if not active["weight_clip"].get("with_penalty", False):
       others = [n for n in active if n != "weight_clip"]

@@ -14,7 +14,7 @@ import jax
 import numpy as np
 
 from gan_jax import checkpoint, data, loop, methods, parallel, resume, sampling
-from gan_jax import train_step as step_lib, viz, writers
+from gan_jax import train_step as step_lib, validate, viz, writers
 from gan_jax.metrics import evaluator as evaluator_lib
 
 NonFiniteError, Interrupted = loop.NonFiniteError, loop.Interrupted
@@ -24,6 +24,7 @@ class Run:
   """What a config builds: the data source, the method and a fresh state."""
 
   def __init__(self, config, ctx: parallel.Context = parallel.Context()):
+    validate.validate(config)  # every value checked before anything is built
     self.config = config
     self.source = data.get_source(config)
     self.method = methods.get(config.method).build(config, self.source.shape, ctx)
@@ -189,6 +190,8 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
   """Trains P runs that differ only in array-valued hyperparameters and the seed as one
   `jax.vmap`-ed step over their stacked states (P = 1: a plain run). Each member writes
   its own workdir exactly as a run of its own would. Returns the final host states."""
+  for c in configs:  # before the device split, which needs a valid batch size
+    validate.validate(c)
   base = configs[0]
   n = parallel.num_devices(base.parallel.num_devices, base.data.batch_size)
   ctx = parallel.context(n)

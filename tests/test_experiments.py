@@ -1,12 +1,15 @@
 """Every experiment's smoke config trains end to end through the real loop."""
 import glob
+import json
 import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from gan_jax import train, writers
+import jax
+
+from gan_jax import classifier, data, networks, train, writers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPERIMENTS = sorted(os.path.basename(p)[:-3] for p in glob.glob(f"{ROOT}/experiments/*.py")
@@ -23,10 +26,8 @@ def faces(tmp_path_factory):
   return str(root)
 
 
-@pytest.mark.parametrize("name", [e for e in EXPERIMENTS if e not in ("__init__",)])
+@pytest.mark.parametrize("name", [e for e in EXPERIMENTS if e != "classifier"])
 def test_smoke(name, make_config, smoke_classifier, faces, tmp_path):
-  if name == "classifier":
-    return  # trained by the smoke_classifier fixture itself
   arg = "smoke,data=folder,path=" + faces if name == "celeba64" else "smoke"
   config = make_config(f"{name}.py:{arg}")
   if "classifier" in config.eval.metrics:
@@ -46,3 +47,32 @@ def test_smoke(name, make_config, smoke_classifier, faces, tmp_path):
   if config.eval.metrics:
     evals = [r for r in rows if any(k.startswith("eval/") for k in r)]
     assert evals and all(np.isfinite(v) for k, v in evals[-1].items())
+
+
+def test_classifier_smoke(smoke_classifier, make_config):
+  """experiments/classifier.py:smoke, trained once by the smoke_classifier fixture: its
+  saved weights load, match their hash, and classify the real test split well."""
+  with open(os.path.join(smoke_classifier, "classifier.json")) as f:
+    info = json.load(f)
+  assert info["data"] == "fashion_mnist" and info["num_test"] == 10_000
+  assert info["num_classes"] == 10 and info["test_accuracy"] > 0.6  # ~0.8 after 1 epoch
+  model, variables, loaded = classifier.load(smoke_classifier)  # checks the hash too
+  assert loaded == info
+  x, y = data.get_source(make_config("classifier.py:smoke"), split="test").arrays(500, seed=0)
+  accuracy = float(np.mean(classifier.predict(model, variables, x).argmax(-1) == y))
+  assert accuracy > 0.6
+
+
+def test_sngan_runs_at_the_paper_widths(make_config):
+  """SNGAN's CIFAR-10 ResNet (Miyato et al., 2018, Table 4): G's first layer maps z (128)
+  to 4x4x256, every D block has 128 channels."""
+  config = make_config("sngan.py")
+  assert config.model.width == 64
+  G, D = networks.get("resnet").build(config, (32, 32, 3))
+  g = jax.eval_shape(lambda: G.init(jax.random.PRNGKey(0), np.zeros((2, 128)), train=False))
+  d = jax.eval_shape(lambda: D.init(jax.random.PRNGKey(0), np.zeros((2, 32, 32, 3)),
+                                    train=False))
+  assert g["params"]["Dense_0"]["kernel"].shape == (128, 4 * 4 * 256)
+  kernels = [v.shape for p, v in jax.tree_util.tree_leaves_with_path(d["params"])
+             if p[-1].key == "kernel"]
+  assert all(k[-1] == 128 for k in kernels[:-1]) and kernels[-1] == (128, 1)

@@ -20,6 +20,14 @@ def names() -> list[str]:
           + list(tasks.NAMES))
 
 
+def check_name(name: str) -> None:
+  """Raises a ValueError naming data.name when no source knows `name` (any
+  tensorflow-datasets name is accepted; an unknown one lists the closest)."""
+  if name in TOY or name == "folder" or name in datasets.KNOWN:
+    return
+  datasets.check_tfds_name(name)
+
+
 def get_source(config, split: str = "train"):
   """The source named by `config.data.name` ('train' or 'test' split), batches of the
   global `data.batch_size`."""
@@ -32,7 +40,8 @@ def get_source(config, split: str = "train"):
     return tasks.get_source(config, split)
   if d.name == "folder":
     x, _ = folder.load(d.path, d.image_size or 64, d.channels or 3)
-    return images.ImageSource(x, None, d.batch_size, config.seed, d.flip, name=d.path)
+    return images.ImageSource(x, None, d.batch_size, config.seed, d.flip,
+                              name=f"data.path={d.path!r}")
   return datasets.load(d.name, split, d.batch_size, config.seed, d.image_size, d.channels,
                        d.flip, d.path)
 

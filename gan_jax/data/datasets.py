@@ -32,7 +32,7 @@ def offline_arrays(name: str, split: str):
   return idx.load_idx_pair(directory, split)
 
 
-def _check_tfds_name(name: str):
+def check_tfds_name(name: str):
   import tensorflow_datasets as tfds
   try:
     tfds.builder_cls(name)
@@ -51,7 +51,7 @@ def _check_tfds_name(name: str):
 
 def tfds_records(name: str, split: str, data_dir: str | None):
   """A random-access tfds source of `split`, preparing it as array_record if needed."""
-  _check_tfds_name(name)
+  check_tfds_name(name)
   import tensorflow_datasets as tfds
   try:
     return tfds.data_source(name, split=split, data_dir=data_dir or None, download=True,

@@ -87,7 +87,8 @@ class Epochs:
   def check(self) -> None:
     if self.size < self.batch_size:
       raise ValueError(f"{self.name} has {self.size} examples, fewer than data.batch_size="
-                       f"{self.batch_size}; lower the batch size.")
+                       f"{self.batch_size} (one batch); set --config.data.batch_size to at "
+                       f"most {self.size}, or add examples.")
 
   def rows(self, index: int) -> np.ndarray:
     if not self.batches_per_epoch:
@@ -147,4 +148,6 @@ class ImageSource:
     return {"x": x} if y is None else {"x": x, "y": np.asarray(y, np.int32)}
 
   def reference(self, n: int, seed: int) -> np.ndarray:
-    return self.arrays(n, seed)[0]
+    """Up to `n` real images (all of them when the split is smaller, e.g. a small
+    folder with sample.num above its size)."""
+    return self.arrays(min(n, self.size), seed)[0]

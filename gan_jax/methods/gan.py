@@ -23,6 +23,14 @@ import numpy as np
 from gan_jax import losses, networks, parallel, regularizers
 
 HPARAM_KEYS = ()  # config keys of this method that enter the step as arrays (hparams())
+Z_DISTS = ("normal", "uniform")
+
+
+def check(config) -> None:
+  """This method's own config rules (gan_jax/validate.py runs them with the shared ones)."""
+  if config.model.z_dist not in Z_DISTS:
+    raise ValueError(f"model.z_dist={config.model.z_dist!r} must be one of "
+                     f"{', '.join(Z_DISTS)}; e.g. --config.model.z_dist=normal.")
 
 
 def apply(module, variables, x, train: bool):
@@ -43,9 +51,8 @@ class Gan:
     self.G, self.D = networks.get(config.model.name).build(config, data_shape, ctx.axis_name)
     self.loss_name = config.loss.name
     self.d_loss_fn, self.g_loss_fn = losses.get(config.loss.name)
+    check(config)
     self.z_dim, self.z_dist = int(config.model.z_dim), config.model.z_dist
-    if self.z_dist not in ("normal", "uniform"):
-      raise ValueError(f"model.z_dist must be 'normal' or 'uniform', got {self.z_dist!r}.")
 
   def hparams(self) -> dict:
     return {}

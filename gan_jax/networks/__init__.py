@@ -2,7 +2,9 @@
 `build(config, data_shape, axis_name=None) -> (G, D)` makes the two Flax modules:
 `G(z, train) -> x` and `D(x, train) -> logits [B]`. `axis_name` is the pmap axis over
 which BatchNorm averages its batch statistics (None on one device), so N devices
-compute what one device computes. The module is the registry."""
+compute what one device computes. `d_batch_norm(config.model) -> bool` says whether
+that D normalises over the batch (config validation refuses input-gradient penalties
+on such a D). The module is the registry."""
 from __future__ import annotations
 
 import importlib

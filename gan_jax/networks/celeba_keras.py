@@ -79,6 +79,11 @@ class Discriminator(nn.Module):
     return layers.maybe_sn(nn.Dense(1, kernel_init=KERAS_INIT), self.spectral_norm)(x, train)[:, 0]
 
 
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: its normalisation is model.d_norm."""
+  return model.d_norm == "batch"
+
+
 def build(config, data_shape, axis_name=None):
   """(G, D) for 64x64 images; `axis_name` is the pmap axis of BatchNorm's statistics."""
   channels = check_shape(data_shape)

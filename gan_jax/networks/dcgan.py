@@ -87,6 +87,11 @@ class Discriminator(nn.Module):
     return layers.maybe_sn(dense, self.spectral_norm)(x, train)[:, 0]
 
 
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: its normalisation is model.d_norm."""
+  return model.d_norm == "batch"
+
+
 def build(config, data_shape, axis_name=None):
   """(G, D) for images of `data_shape` = (H, H, C), H in 28 | 32 | 64, C in 1 | 3;
   `axis_name` is the pmap axis over which BatchNorm averages its statistics."""

@@ -33,6 +33,12 @@ class Discriminator(nn.Module):
     return jnp.squeeze(maybe_sn(nn.Dense(1), self.spectral_norm)(x, train), -1)
 
 
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: never (no normalisation layers)."""
+  del model
+  return False
+
+
 def build(config, data_shape, axis_name=None):
   """(G, D) for points of shape `data_shape` = (d,); no BatchNorm, so `axis_name` (the
   pmap axis for cross-device statistics) is unused."""

@@ -118,6 +118,12 @@ class Discriminator(nn.Module):
     return layers.maybe_sn(dense, sn)(x, train)[:, 0]
 
 
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: never (D has no normalisation layers)."""
+  del model
+  return False
+
+
 def build(config, data_shape, axis_name=None):
   """(G, D) for 32x32 images; `axis_name` is the pmap axis of G's BatchNorm statistics."""
   channels = check_shape(data_shape)

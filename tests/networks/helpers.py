@@ -1,6 +1,7 @@
 """Shared helpers of the network tests (imported as tests.networks.helpers)."""
 from __future__ import annotations
 
+import flax
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -58,3 +59,69 @@ def check_shapes(config, shape, z_scale: float = 1.0) -> None:
   assert float(jnp.max(jnp.abs(x))) <= 1.0
   assert D.apply(d_vars, x, train=False).shape == (2,)
 
+
+
+def run_power_iteration(D, d_vars, x, iterations: int = 300):
+  """D's variables after `iterations` train-mode calls on `x`, one compiled loop: each
+  call is one power-iteration step of every spectrally normalised layer."""
+  def body(_, stats):
+    _, updates = D.apply({**d_vars, "batch_stats": stats}, x, train=True,
+                         mutable=["batch_stats"])
+    return updates["batch_stats"]
+  stats = jax.jit(lambda s: jax.lax.fori_loop(0, iterations, body, s))(d_vars["batch_stats"])
+  return {**d_vars, "batch_stats": stats}
+
+
+def spectral_norm_layers(variables):
+  """{"path/to/Layer": (kernel, stored sigma)} for every spectrally normalised layer:
+    batch_stats [..., SpectralNorm_i, "Layer/kernel/sigma"] <-> params [..., Layer, kernel]."""
+  out = {}
+  for path, sigma in flax.traverse_util.flatten_dict(variables["batch_stats"]).items():
+    if not path[-1].endswith("/sigma"):
+      continue
+    layer, name, _ = path[-1].split("/")
+    node = variables["params"]
+    for p in [p for p in path[:-1] if not p.startswith("SpectralNorm_")] + [layer]:
+      node = node[p]
+    out["/".join([*path[:-2], layer])] = (node[name], sigma)
+  return out
+
+
+def largest_singular_value(kernel) -> float:
+  """sigma_max of the kernel as spectral norm sees it: reshaped to [-1, C_out]."""
+  kernel = np.asarray(kernel)
+  return float(np.linalg.svd(kernel.reshape(-1, kernel.shape[-1]), compute_uv=False)[0])
+
+
+def normalised_params(variables):
+  """`variables["params"]` with every spectrally normalised kernel divided by its
+  largest singular value: W / sigma(W), what a converged spectral norm applies."""
+  flat = flax.traverse_util.flatten_dict(variables["params"])
+  for path, (kernel, _) in spectral_norm_layers(variables).items():
+    parts = [p for p in path.split("/") if not p.startswith("SpectralNorm_")]
+    flat[(*parts, "kernel")] = kernel / largest_singular_value(kernel)
+  return flax.traverse_util.unflatten_dict(flat)
+
+
+def check_spectral_norm(D, D_plain, d_vars, x, num_layers: int) -> None:
+  """After enough power iterations every stored sigma is the largest singular value of
+  its reshaped kernel, and D (eval mode) computes what the same network without
+  spectral norm computes with every kernel replaced by W / sigma_max."""
+  converged = run_power_iteration(D, d_vars, x)
+  found = spectral_norm_layers(converged)
+  assert len(found) == num_layers
+  for path, (kernel, sigma) in found.items():
+    expected = largest_singular_value(kernel)
+    assert abs(expected - 1.0) > 0.05, path  # the stale initial sigma (1) would fail
+    np.testing.assert_allclose(float(sigma), expected, rtol=1e-4, err_msg=path)
+  plain_vars = {"params": normalised_params(converged)}
+  other_stats = {path: v for path, v in
+                 flax.traverse_util.flatten_dict(converged.get("batch_stats", {})).items()
+                 if not any(p.startswith("SpectralNorm_") for p in path)}  # BatchNorm's
+  if other_stats:
+    plain_vars["batch_stats"] = flax.traverse_util.unflatten_dict(other_stats)
+  y = D.apply(converged, x, train=False)
+  y_plain = D_plain.apply(plain_vars, x, train=False)
+  y_raw = D_plain.apply({**plain_vars, "params": converged["params"]}, x, train=False)
+  np.testing.assert_allclose(y, y_plain, rtol=1e-4, atol=1e-5)
+  assert not np.allclose(y, y_raw, rtol=1e-2)  # W itself would give other logits

@@ -64,6 +64,13 @@ def test_spectral_norm_on_every_discriminator_layer():
                          jax.tree.leaves(d_vars["batch_stats"])[0])
 
 
+def test_spectral_norm_divides_every_kernel_by_its_largest_singular_value():
+  _, D, _, d_vars, _ = _init(_config(spectral_norm=True))
+  _, D_plain = networks.get("resnet").build(_config(), (32, 32, 3))
+  x = jax.random.normal(KEY, (2, 32, 32, 3))
+  helpers.check_spectral_norm(D, D_plain, d_vars, x, num_layers=3 + 3 + 2 + 2 + 1)
+
+
 def test_discriminator_without_spectral_norm_has_no_state():
   _, _, _, d_vars, _ = _init(_config())
   assert set(d_vars) == {"params"}
