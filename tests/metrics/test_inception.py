@@ -185,7 +185,8 @@ def _flat(tree, prefix=()):
 
 def test_preprocess_matches_torch_bilinear():
   """F.interpolate(mode='bilinear', align_corners=False) written out: source coordinate
-  (i + 0.5) in / out - 0.5, clamped at 0, linear between the two neighbours."""
+  (i + 0.5) in / out - 0.5, clamped at 0, linear between the two neighbours. Inputs
+  are uint8 values mapped to [-1, 1], which the uint8 quantisation keeps exactly."""
   def weights(n_in, n_out):
     src = np.maximum((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0.0)
     i0 = np.floor(src).astype(int)
@@ -196,7 +197,7 @@ def test_preprocess_matches_torch_bilinear():
     return w
   rng = np.random.default_rng(0)
   for h, w in ((28, 28), (7, 400)):
-    x = rng.uniform(-1, 1, (1, h, w, 1)).astype(np.float32)
+    x = rng.integers(0, 256, (1, h, w, 1)).astype(np.float32) / 127.5 - 1
     expected = weights(h, 299) @ x[0, :, :, 0] @ weights(w, 299).T
     got = np.asarray(I.preprocess(jnp.asarray(x)))
     assert got.shape == (1, 299, 299, 3)
@@ -233,9 +234,23 @@ def test_torch_file_round_trip(fake_state, tmp_path):
       leaf = leaf[key]
     np.testing.assert_array_equal(I._to_torch_layout(np.asarray(leaf)), fake_state[name])
   protocol = I.weights_protocol(str(tmp_path / "a.npz"))
+  warning = protocol.pop("warning")
   assert protocol == {"inception_weights": "a.npz",
                       "inception_weights_sha256": info["npz_sha256"],
-                      "inception_source_sha256": info["source_sha256"]}
+                      "inception_source_sha256": info["source_sha256"],
+                      "inception_weights_known": False, "inception_weights_source": "unknown"}
+  assert warning.startswith("UNKNOWN INCEPTION WEIGHTS") and info["source_sha256"] in warning
+
+
+def test_published_weights_are_recognised_by_their_source_hash(fake_state, tmp_path,
+                                                               monkeypatch):
+  """pytorch-fid's file is known by its pinned sha256 (KNOWN_SOURCES): no warning."""
+  published = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+  assert published in I.KNOWN_SOURCES
+  convert.write_npz(str(tmp_path / "w.npz"), {**fake_state, "source_sha256": np.array(published)})
+  protocol = I.weights_protocol(str(tmp_path / "w.npz"))
+  assert protocol["inception_weights_known"] and "warning" not in protocol
+  assert protocol["inception_weights_source"].startswith("pytorch-fid pt_inception-2015-12-05")
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
