@@ -1,7 +1,11 @@
 """The domain classifier used by the image metrics (IS, FID/KID/PR on its features, class
 coverage): a small ConvNet trained on the real training split, tested on the test split.
 
-  python launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist
+  python launch.py --config experiments/classifier.py
+
+Without --workdir it goes to the user cache ($GAN_JAX_CACHE/classifiers/<data>-<version>,
+default ~/.cache/gan_jax), where every run's evaluation finds it; a run that needs it
+and finds none builds it there itself (gan_jax/classifier.py, `ensure`).
 
 Args: ``data=fashion_mnist|mnist``, ``smoke`` (one short epoch on a subset-sized run).
 """

@@ -147,6 +147,7 @@ def ensure(path: str, data_name: str, args: str = "", progress: bool = True) -> 
     partial = f"{path}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     train(config, partial, progress=progress)
+    shutil.rmtree(path, ignore_errors=True)  # what an interrupted build by hand left
     os.replace(partial, path)
   return path
 
