@@ -12,7 +12,8 @@
   be (no labelled data here), these scores are left out, and the log and the protocol
   say so and give the command that adds them.
 - ``inception``: the same with InceptionV3 (pool3 features, bias-free logits for IS),
-  keys prefixed ``inception_``; needs `eval.inception_weights`.
+  keys prefixed ``inception_``; needs `eval.inception_weights` (left out, with a note
+  and the command that adds them, when that file is missing).
 
 Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
 that picked it, each feature network's name, weights hash and preprocessing, EMA or
@@ -125,11 +126,24 @@ class Evaluator:
         print(f"Note: training without the classifier metrics. {e} (then --mode eval "
               "scores the run).", flush=True)
     if "inception" in config.eval.metrics:
-      net = feature_nets.inception_v3(config.eval.inception_weights,
-                                      config.eval.inception_preprocess)
-      if "warning" in net.info:
-        print(f"WARNING: {net.info['warning']}", flush=True)
-      self.nets["inception"] = net
+      try:
+        net = feature_nets.inception_v3(config.eval.inception_weights,
+                                        config.eval.inception_preprocess)
+      except FileNotFoundError as e:  # no weights file: the same rule as the classifier
+        self.missing["inception"] = {
+            "metrics": "inception_is, inception_fid, inception_fid_inf, inception_kid, "
+                       "inception_precision, inception_recall, inception_density, "
+                       "inception_coverage",
+            "reason": str(e),
+            "command": "python tools/convert_inception_weights.py "
+                       "pt_inception-2015-12-05-6726825d.pth ~/.cache/gan_jax/"
+                       "inception-2015-12-05.npz, then --config.eval.inception_weights="
+                       "~/.cache/gan_jax/inception-2015-12-05.npz --mode eval"}
+        print(f"Note: training without the Inception metrics: {e}", flush=True)
+      else:
+        if "warning" in net.info:
+          print(f"WARNING: {net.info['warning']}", flush=True)
+        self.nets["inception"] = net
     self._reference = {}
 
   def reference_key(self, group: str, split: str, n: int) -> dict:

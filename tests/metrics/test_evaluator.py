@@ -160,3 +160,15 @@ def test_classifier_is_built_once_where_missing_and_says_why(tmp_path, monkeypat
 def test_a_classifier_of_other_data_is_refused(smoke_classifier):
   with pytest.raises(ValueError, match="holds a classifier of 'fashion_mnist'"):
     feature_nets.classifier(smoke_classifier, "mnist")
+
+
+def test_missing_inception_weights_leave_those_scores_out(tmp_path, smoke_classifier, capsys):
+  ev = _folder_evaluator(_folder(tmp_path, "a", 0, 256), smoke_classifier,
+                         metrics=("classifier", "inception"),
+                         inception_weights=str(tmp_path / "none.npz"))
+  assert "Note: training without the Inception metrics" in capsys.readouterr().out
+  assert set(ev.nets) == {"classifier"}
+  _, protocol = ev.score(np.zeros((16, 28, 28, 1), np.float32))
+  missing = protocol["missing_metrics"]["inception"]
+  assert "no Inception weights" in missing["reason"]
+  assert "convert_inception_weights.py" in missing["command"]
