@@ -8,8 +8,8 @@ parameters, which every score computed with it records.
 A run that needs it and finds none builds it (`ensure`: about 3 minutes on 2 CPU cores,
 once) into the user cache, ``$GAN_JAX_CACHE/classifiers/<data>-<version>`` (default
 ``~/.cache/gan_jax``), where every later run and checkout finds it; the version is a
-hash of this file and of the classifier's config (experiments/classifier.py), so a
-change to either builds a new one. ``eval.classifier=DIR`` puts it elsewhere.
+hash of the network's and the training loop's code and of the classifier's config
+(experiments/classifier.py), so a change to any of them builds a new one. ``eval.classifier=DIR`` puts it elsewhere.
 ``python launch.py --config experiments/classifier.py[:data=<name>]`` builds it by hand.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -74,10 +75,11 @@ def experiment_config(data_name: str, args: str = ""):
 
 
 def version(config) -> str:
-  """12 hex digits of sha256(this file, the classifier's config): what a trained
-  classifier depends on, so a cached one is never used after either changes."""
-  with open(os.path.abspath(__file__), "rb") as f:
-    digest = hashlib.sha256(f.read())
+  """12 hex digits of sha256(the network's and the training loop's source, the
+  classifier's config): what a trained classifier depends on, so a cached one is never
+  used after either changes (and is kept across edits elsewhere in this file)."""
+  digest = hashlib.sha256(inspect.getsource(ConvNet).encode())
+  digest.update(inspect.getsource(train).encode())
   digest.update(config.to_json(sort_keys=True).encode())
   return digest.hexdigest()[:12]
 
@@ -95,10 +97,9 @@ def exists(path: str) -> bool:
   return os.path.exists(os.path.join(path, "classifier.json"))
 
 
-def build_command(config, path: str) -> str:
-  args = ",".join(filter(None, [f"data={config.data.name}",
-                                "smoke" if config.train.epochs == 1 else ""]))
-  return f"python launch.py --config experiments/classifier.py:{args} --workdir {path}"
+def build_command(data_name: str, args: str, path: str) -> str:
+  spec = ",".join(filter(None, [f"data={data_name}", args]))
+  return f"python launch.py --config experiments/classifier.py:{spec} --workdir {path}"
 
 
 @contextlib.contextmanager
@@ -133,7 +134,7 @@ def ensure(path: str, data_name: str, args: str = "", progress: bool = True) -> 
     train_source = data.get_source(config)
   except (data.datasets.DataUnavailableError, OSError, ValueError) as e:
     raise Unavailable(f"No classifier for {data_name!r} at {path}, and it cannot be built "
-                      f"here: {e}", build_command(config, path)) from None
+                      f"here: {e}", build_command(data_name, args, path)) from None
   if "y" not in train_source.batch(0):
     raise unlabelled
   with _lock(path):
