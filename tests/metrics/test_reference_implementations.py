@@ -107,3 +107,17 @@ def test_inception_score_equals_torch_fidelity(features):
   logits = np.random.default_rng(1).standard_normal((1000, 12)) * 3
   ours = inception_score.inception_score(inception_score.softmax(logits), splits=10)
   assert ours == pytest.approx(torch_fidelity_isc(logits, splits=10), rel=1e-9)
+
+
+def test_a_common_offset_changes_nothing(features):
+  """Features that share a large common part (norms ~1000x the distances, as from a
+  network with near-constant outputs) still give prdc's numbers: distances are taken
+  after centring, not from ||a||^2 + ||b||^2 - 2 a.b of the raw float32 features."""
+  real, fake = features
+  shifted = [(f.astype(np.float64) + 300.0).astype(np.float32) for f in (real, fake)]
+  ref_pr = prdc_reference.compute_prdc(*shifted, nearest_k=3)  # sklearn: float64 inside
+  ref_dc = prdc_reference.compute_prdc(*shifted, nearest_k=5)
+  ours = prdc.prdc(*shifted)
+  assert ours == pytest.approx({"precision": ref_pr["precision"], "recall": ref_pr["recall"],
+                                "density": ref_dc["density"], "coverage": ref_dc["coverage"]},
+                               abs=2e-3)
