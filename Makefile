@@ -1,12 +1,11 @@
-# `make run`: set up and train the default experiment; `make test`: set up and run the tests.
+# `make run`: set up and train the default experiment (it builds the metrics' classifier
+# into ~/.cache/gan_jax the first time); `make test`: set up and run the tests.
 PY := .venv/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Data (README, Data): Fashion-MNIST, CJK fonts, speech (Asterisk prompts, espeak-ng),
 # text (fortunes); build-essential and python3-dev compile the `pesq` package.
 APT_PACKAGES := dataset-fashion-mnist fonts-arphic-ukai fonts-arphic-uming espeak-ng \
   asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav fortunes build-essential python3-dev
-
-CLASSIFIER := artifacts/classifier_fashion_mnist/classifier.json
 
 .PHONY: setup run test bench classifier
 
@@ -21,18 +20,18 @@ setup: .venv/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-classifier: $(CLASSIFIER)
+# The Fashion-MNIST classifier of the image metrics, in the user cache where every run
+# finds it (a run that needs it builds it the same way when it is missing).
+classifier: setup
+	$(PY) -c "from gan_jax import classifier; print(classifier.ensure('', 'fashion_mnist'))"
 
-$(CLASSIFIER): | .venv/.installed
-	$(PY) launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist
-
-run: setup $(CLASSIFIER)
+run: setup
 	$(PY) launch.py --config experiments/wgan.py
 
 test: setup
 	$(PY) -m pytest -n 2
 
-bench: setup $(CLASSIFIER)
+bench: setup classifier
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/vs_torch.py
 	$(PY) bench/step_speed.py

@@ -82,9 +82,11 @@ def main(argv):
   spec = _config_spec(sys.argv)
   workdir = _WORKDIR.value or os.path.join(
       "runs", f"{experiment.name(spec)}-{datetime.datetime.now():%Y%m%d-%H%M%S}")
+  if config.method == "classifier":  # default: the user cache, where evaluations look
+    from gan_jax import classifier
+    workdir = _WORKDIR.value or classifier.path_for(config)
   print(f"workdir: {workdir}", flush=True)
   if config.method == "classifier":
-    from gan_jax import classifier
     if _MODE.value != "train":
       raise ValueError("experiments/classifier.py only trains (--mode train).")
     classifier.train(config, workdir, progress=_PROGRESS.value)

@@ -1,19 +1,24 @@
 """The domain classifier used by the image metrics (IS, FID/KID/PR on its features, class
 coverage): a small ConvNet trained on the real training split, tested on the test split.
 
-  python launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist
+  python launch.py --config experiments/classifier.py
 
-  python launch.py --config experiments/classifier.py:data=fonts --workdir artifacts/classifier_fonts
+Without --workdir it goes to the user cache ($GAN_JAX_CACHE/classifiers/<data>-<version>,
+default ~/.cache/gan_jax), where every run's evaluation finds it; a run that needs it
+and finds none builds it there itself (gan_jax/classifier.py, `ensure`).
+
+  python launch.py --config experiments/classifier.py:data=fonts
 
 Args: ``data=fashion_mnist|mnist|fonts``, ``smoke`` (one short epoch on a subset-sized
-run). ``fonts``: the character classifier of the Ming (target) glyphs, at 32 px, on
+run), ``content`` (another seed and 2 epochs: the feature network of SRGAN's content
+loss, kept apart from the classifier that scores the outputs). ``fonts``: the character classifier of the Ming (target) glyphs, at 32 px, on
 random affine copies (gan_jax/classifier.py), for pix2pix's FCN-score analog on `fonts`.
 """
 from gan_jax import config as config_lib
 
 
 def get_config(arg=None):
-  arg = config_lib.parse_arg(arg, data="fashion_mnist", smoke=False)
+  arg = config_lib.parse_arg(arg, data="fashion_mnist", smoke=False, content=False)
   c = config_lib.base()
   c.method = "classifier"
   c.data.name = arg.data
@@ -24,6 +29,8 @@ def get_config(arg=None):
   c.eval.metrics = ()
   if arg.data == "fonts":  # one image per class: many short epochs of affine copies
     c.data.image_size, c.train.epochs = 32, 120
+  if arg.content:
+    c.seed, c.train.epochs = 1, 2
   if arg.smoke:
     c.train.epochs, c.model.width = 1, 4
     if arg.data == "fonts":  # 64 characters, 400 steps: ~90% on held-out copies

@@ -7,9 +7,8 @@
 Args:
 - ``content=mse|features``: the pixel MSE (SRResNet, SRGAN-MSE) or the squared distance
   of the content classifier's last conv activations (the VGG54 analog; the network is
-  `loss.content_network`, default artifacts/classifier_fashion_mnist_content, trained by
-  ``python launch.py --config experiments/classifier.py --config.seed=1
-  --config.train.epochs=2 --workdir artifacts/classifier_fashion_mnist_content``);
+  `loss.content_network`, default `experiments/classifier.py:content` (seed 1, 2 epochs),
+  built into the user cache on first use like the evaluation classifier);
 - ``adversarial=`` the adversarial weight (1e-3 in the paper; 0: the SRResNet baseline,
   no GAN); SRResNet = ``content=mse,adversarial=0``, SRGAN = the defaults
   (``content=features,adversarial=0.001``);
@@ -43,7 +42,7 @@ def get_config(arg=None):
   c.loss.content = arg.content
   c.loss.content_weight = 1.0
   c.loss.gan_weight = arg.adversarial
-  c.loss.content_network = ""   # "": artifacts/classifier_<domain>_content
+  c.loss.content_network = ""   # "": the cached experiments/classifier.py:content
   c.loss.content_layer = "conv2"
   c.loss.feature_scale = 1.0
 

@@ -18,7 +18,7 @@ import numpy as np
 
 
 def cache_dir() -> str:
-  return os.environ.get("GAN_JAX_CACHE", os.path.expanduser("~/.cache/gan_jax"))
+  return os.environ.get("GAN_JAX_CACHE") or os.path.expanduser("~/.cache/gan_jax")
 
 
 def digest(params: dict) -> str:

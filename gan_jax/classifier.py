@@ -2,10 +2,17 @@
 CJK glyphs).
 
 Its logits give the Inception Score and class coverage, its penultimate 128-d features
-give FID / KID / precision / recall ("FID (F-MNIST classifier)"). Trained with
-``python launch.py --config experiments/classifier.py --workdir artifacts/classifier_fashion_mnist``
-and saved as an orbax checkpoint plus ``classifier.json`` holding the test accuracy and
-the sha256 of the parameters, which every score computed with it records.
+give FID / KID / precision / recall ("FID (F-MNIST classifier)"). Saved as an orbax
+checkpoint plus ``classifier.json`` holding the test accuracy and the sha256 of the
+parameters, which every score computed with it records.
+
+A run that needs it and finds none builds it (`ensure`: about 3 minutes on 2 CPU cores,
+once) into the user cache, ``$GAN_JAX_CACHE/classifiers/<data>-<version>`` (default
+``~/.cache/gan_jax``), where every later run and checkout finds it; the version is a
+hash of the network's and the training loop's code and of the classifier's config
+(experiments/classifier.py), so a change to any of them builds a new one.
+``eval.classifier=DIR`` puts it elsewhere. ``python launch.py --config
+experiments/classifier.py[:data=<name>]`` builds it by hand.
 
 Glyphs (`data.name=fonts`): a character classifier over all characters of the target
 font (Ming, the `fonts` targets), one image per character, so it trains on random
@@ -16,9 +23,13 @@ accuracy on held-out affine copies and on the Kai glyphs (the untranslated input
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import inspect
 import json
 import os
+import shutil
 
 import flax
 import flax.linen as nn
@@ -65,8 +76,107 @@ def domain(data_name: str, path: str = "") -> str | None:
   return DOMAINS.get(data_name)
 
 
-def default_path(data_name: str) -> str:
-  return os.path.join(REPO, "artifacts", f"classifier_{data_name}")
+EXPERIMENT = os.path.join(REPO, "experiments", "classifier.py")
+
+
+class Unavailable(RuntimeError):
+  """No classifier exists and none can be built here; `command` is what adds it."""
+
+  def __init__(self, reason: str, command: str):
+    super().__init__(f"{reason} Add it with: {command}")
+    self.reason, self.command = reason, command
+
+
+def cache_root() -> str:
+  """$GAN_JAX_CACHE, default ~/.cache/gan_jax: classifiers and real-feature statistics."""
+  from gan_jax import cache
+  return cache.cache_dir()
+
+
+def experiment_config(data_name: str, args: str = ""):
+  """The config of experiments/classifier.py for `data_name` plus its `args` ('smoke')."""
+  from gan_jax import experiment
+  return experiment.load_config(f"{EXPERIMENT}:" + ",".join(filter(None, [f"data={data_name}",
+                                                                          args])))
+
+
+def version(config) -> str:
+  """12 hex digits of sha256(the network's and the training loop's source, the
+  classifier's config): what a trained classifier depends on, so a cached one is never
+  used after either changes (and is kept across edits elsewhere in this file)."""
+  digest = hashlib.sha256(inspect.getsource(ConvNet).encode())
+  digest.update(inspect.getsource(train).encode())
+  digest.update(config.to_json(sort_keys=True).encode())
+  return digest.hexdigest()[:12]
+
+
+def path_for(config) -> str:
+  """Where the classifier of `config` (experiments/classifier.py) is cached."""
+  return os.path.join(cache_root(), "classifiers", f"{config.data.name}-{version(config)}")
+
+
+def default_path(data_name: str, args: str = "") -> str:
+  return path_for(experiment_config(data_name, args))
+
+
+def exists(path: str) -> bool:
+  return os.path.exists(os.path.join(path, "classifier.json"))
+
+
+def build_command(data_name: str, args: str, path: str) -> str:
+  spec = ",".join(filter(None, [f"data={data_name}", args]))
+  return f"python launch.py --config experiments/classifier.py:{spec} --workdir {path}"
+
+
+@contextlib.contextmanager
+def _lock(path: str):
+  """An exclusive lock next to `path`: concurrent runs (or test workers) build once."""
+  os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+  with open(path + ".lock", "w") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    try:
+      yield
+    finally:
+      fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def ensure(path: str, data_name: str, args: str = "", progress: bool = True) -> str:
+  """The directory of a trained classifier for `data_name`: `path` ('' = the cached
+  default for experiments/classifier.py:data=<name>,<args>), trained there first when
+  it holds none. Raises `Unavailable` (with the command that adds it) when the data
+  cannot be had here or have no class labels; training is never started half-way."""
+  config = experiment_config(data_name, args)
+  path = os.path.abspath(os.path.expanduser(path or path_for(config)))
+  if exists(path):
+    return path
+  from gan_jax import data
+  unlabelled = Unavailable(
+      f"No classifier for {data_name!r}: the data have no class labels to train one on.",
+      "--config.eval.classifier=<dir of a classifier trained on labelled data of the same "
+      "kind, e.g. made by experiments/classifier.py>")
+  if data_name == "folder" or data_name in data.TOY:
+    raise unlabelled
+  try:
+    train_source = data.get_source(config)
+  except (data.datasets.DataUnavailableError, OSError, ValueError) as e:
+    raise Unavailable(f"No classifier for {data_name!r} at {path}, and it cannot be built "
+                      f"here: {e}", build_command(data_name, args, path)) from None
+  if "y" not in train_source.batch(0):
+    raise unlabelled
+  with _lock(path):
+    if exists(path):  # built by another process while we waited
+      return path
+    print(f"Building the {data_name} domain classifier for the image metrics "
+          f"(eval.metrics has 'classifier' and there is none at {path}): "
+          f"{config.train.epochs} epoch(s), width {config.model.width}; about "
+          f"{'30 seconds' if config.train.epochs == 1 else '3 minutes'} on 2 CPU cores, "
+          "once: later runs and checkouts find it there.", flush=True)
+    partial = f"{path}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    train(config, partial, progress=progress)
+    shutil.rmtree(path, ignore_errors=True)  # what an interrupted build by hand left
+    os.replace(partial, path)
+  return path
 
 
 def augment(images, key):
@@ -176,7 +286,7 @@ def load(path: str):
   if not os.path.exists(info_path):
     raise FileNotFoundError(
         f"No classifier at {path}. Create it with: python launch.py --config "
-        f"experiments/classifier.py:data=<name> --workdir {path} (about 2 minutes on 2 "
+        f"experiments/classifier.py:data=<name> --workdir {path} (about 3 minutes on 2 "
         "CPU cores), or set eval.classifier to where one was saved.")
   with open(info_path) as f:
     info = json.load(f)

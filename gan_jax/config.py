@@ -121,8 +121,11 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.eval.num_samples = 2500
   c.eval.metrics = ("toy",)
   c.eval.reference_split = "test"   # real data that image scores compare against
-  c.eval.classifier = ""            # domain classifier dir ("": artifacts/classifier_<data>)
+  c.eval.classifier = ""            # domain classifier dir ("": the cached one, built if missing)
+  c.eval.classifier_args = ""       # args of experiments/classifier.py for that ("smoke")
   c.eval.inception_weights = ""     # .npz for eval.metrics 'inception' (docs/inception_weights.md)
+  c.eval.inception_preprocess = "pytorch_fid"  # pytorch_fid | tf | clean (metrics.inception_preprocess)
+  c.eval.fid_inf = True             # also FID extrapolated to N = inf (Chong & Forsyth, 2020)
   c.sweep = ml_collections.ConfigDict()
   c.sweep.vectorize = True  # run members that differ only in array values as one vmap
   return c
@@ -152,6 +155,7 @@ def smoke(c: ml_collections.ConfigDict) -> None:
   c.data.batch_size = min(c.data.batch_size, 32 if c.data.name in TOY_DATA else 16)
   c.model.width = 32 if c.model.name == "mlp" else 8
   c.eval.num_samples = 256 if c.data.name in TOY_DATA else 128
+  c.eval.classifier_args = "smoke"  # a 1-epoch, width-4 classifier (~30 s to build, cached)
   c.sample.num = 256 if c.data.name in TOY_DATA else 16
 
 

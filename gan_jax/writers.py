@@ -38,6 +38,8 @@ class MetricWriter:
       self.tb = SummaryWriter(workdir, flush_secs=30, purge_step=resume_step + 1)
 
   def scalars(self, step: int, values: dict) -> None:
+    if not values:  # e.g. an evaluation whose every metric group is missing
+      return
     row = {"step": int(step), **{k: _float(v) for k, v in values.items()}}
     with open(self.path, "a") as f:
       f.write(json.dumps(row) + "\n")

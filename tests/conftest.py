@@ -22,11 +22,32 @@ def make_config():
   return experiment_config
 
 
+def _session_dir(tmp_path_factory, worker_id: str):
+  """A directory shared by every xdist worker of this test session."""
+  base = tmp_path_factory.getbasetemp()
+  return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gan_jax_cache(tmp_path_factory, worker_id):
+  """$GAN_JAX_CACHE for the whole session, shared by the workers (and the launch.py
+  subprocesses, which inherit it): tests never read or fill the user's ~/.cache."""
+  path = str(_session_dir(tmp_path_factory, worker_id) / "gan_jax_cache")
+  os.makedirs(path, exist_ok=True)
+  old = os.environ.get("GAN_JAX_CACHE")
+  os.environ["GAN_JAX_CACHE"] = path
+  yield path
+  if old is None:
+    os.environ.pop("GAN_JAX_CACHE", None)
+  else:
+    os.environ["GAN_JAX_CACHE"] = old
+
+
 @pytest.fixture(scope="session")
-def smoke_classifier(tmp_path_factory):
-  """A small Fashion-MNIST classifier (1 epoch, width 4; ~80% test accuracy), trained
-  once per test session, for tests of the image metrics."""
+def smoke_classifier(gan_jax_cache):
+  """The Fashion-MNIST classifier of every `smoke` config (experiments/classifier.py:smoke:
+  1 epoch, width 4; ~80% test accuracy), built by the same `classifier.ensure` a run
+  uses, into the session's cache: once per session, the first worker to need it builds
+  it under a file lock, the others wait and load it."""
   from gan_jax import classifier
-  path = str(tmp_path_factory.mktemp("classifier"))
-  classifier.train(experiment_config("classifier.py:smoke"), path, progress=False)
-  return path
+  return classifier.ensure("", "fashion_mnist", "smoke", progress=False)

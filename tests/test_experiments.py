@@ -1,7 +1,23 @@
-"""Every experiment's smoke config trains end to end through the real loop."""
+"""Every experiment's smoke config trains (new experiment files join automatically),
+and one experiment of each method family goes through launch.py as the README
+documents it, from a clean copy of the repository (the files a fresh clone has; no
+artifacts/, no runs/): train -> sample -> eval, each a `python launch.py` subprocess.
+Afterwards `git status` of the copy is clean. The others train in-process: the same
+code without three interpreter starts and compiles each (the suite's time budget).
+
+The image metrics' classifier comes from $GAN_JAX_CACHE as on a user's machine: the
+session's cache (conftest.py), where the `smoke_classifier` fixture builds the smoke
+configs' classifier once with the code a run uses when none is there. The subprocesses
+share JAX's persistent compilation cache (in the session's cache), so `sample` and
+`eval` reuse what `train` compiled (the generator, the classifier) instead of compiling
+it again: about half of their CPU time.
+"""
 import glob
 import json
 import os
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,11 +25,35 @@ from PIL import Image
 
 import jax
 
-from gan_jax import classifier, data, networks, train, writers
+from gan_jax import classifier, data, experiment, networks, train, writers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPERIMENTS = sorted(os.path.basename(p)[:-3] for p in glob.glob(f"{ROOT}/experiments/*.py")
                      if not os.path.basename(p).startswith("_"))
+# Experiments whose default data cannot be had offline get a folder of images instead.
+EXTRA_ARGS = {"celeba64": "data=folder,path={faces}"}
+# Through launch.py subprocesses from the clean checkout: the README's command (wgan, toy
+# data), one of each method family, and the metrics' classifier.
+CHECKOUT = ("classifier", "dcgan", "pix2pix", "wgan")
+NUM_SAMPLES = 16
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+  """A copy of the repository's tracked and not-ignored files, committed to a new git
+  repository (so `git status` can be checked after the runs)."""
+  dst = tmp_path_factory.mktemp("checkout")
+  files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
+                          "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+  for name in filter(None, files.decode().split("\0")):
+    if os.path.isfile(os.path.join(ROOT, name)):  # a deleted, not yet committed file
+      os.makedirs(os.path.dirname(dst / name), exist_ok=True)
+      shutil.copy2(os.path.join(ROOT, name), dst / name)
+  assert not (dst / "artifacts").exists() and not (dst / "runs").exists()
+  git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost"]
+  for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "clean checkout"]):
+    subprocess.run(git + args, cwd=dst, check=True, capture_output=True)
+  return dst
 
 
 @pytest.fixture(scope="module")
@@ -26,27 +66,101 @@ def faces(tmp_path_factory):
   return str(root)
 
 
-@pytest.mark.parametrize("name", [e for e in EXPERIMENTS if e != "classifier"])
-def test_smoke(name, make_config, smoke_classifier, faces, tmp_path):
-  arg = "smoke,data=folder,path=" + faces if name == "celeba64" else "smoke"
-  config = make_config(f"{name}.py:{arg}")
-  if "classifier" in config.eval.metrics:
-    config.unlock()
-    config.eval.classifier, config.eval.num_samples = smoke_classifier, 256
-  if "paired" in config.eval.metrics:  # the target domain's classifier (Fashion-MNIST)
-    config.unlock()
-    config.eval.classifier = smoke_classifier
-  if "content_network" in config.loss:  # SRGAN's feature loss network
-    config.unlock()
-    config.loss.content_network = smoke_classifier
+def launch(cwd, *args):
+  env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": os.path.join(
+      os.environ["GAN_JAX_CACHE"], "jax_compilation_cache")}
+  out = subprocess.run([sys.executable, "launch.py", *args, "--noprogress"], cwd=cwd,
+                       capture_output=True, text=True, timeout=900, env=env)
+  assert out.returncode == 0, f"launch.py {' '.join(args)}:\n{out.stdout[-2000:]}\n" \
+                              f"{out.stderr[-3000:]}"
+  return out.stdout
+
+
+def _finite(values):
+  return all(np.isfinite(v) for v in values)
+
+
+def _smoke_spec(name, faces):
+  arg = ",".join(["smoke", EXTRA_ARGS.get(name, "").format(faces=faces)]).rstrip(",")
+  return f"experiments/{name}.py:{arg}"
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPERIMENTS) - set(CHECKOUT)))
+def test_smoke(name, faces, smoke_classifier, tmp_path):
+  """The experiment's smoke config trains to its last step with finite losses, a sample
+  grid, and (where it scores during training) finite scores at the last step."""
+  config = experiment.load_config(os.path.join(ROOT, _smoke_spec(name, faces)))
   train.train(config, str(tmp_path), progress=False)
   rows = writers.read_metrics(str(tmp_path))
   losses = [r for r in rows if "d_loss" in r]
-  assert losses and all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in losses)
-  assert os.path.exists(tmp_path / "samples" / f"step_{config.train.steps}.png")
+  assert losses and _finite(r["d_loss"] for r in losses) and _finite(
+      r["g_loss"] for r in losses)
+  assert (tmp_path / "samples" / f"step_{config.train.steps}.png").exists()
+  evals = [r for r in rows if any(k.startswith("eval/") for k in r)]
   if config.eval.metrics:
+    assert evals and evals[-1]["step"] == config.train.steps
+    assert _finite(v for k, v in evals[-1].items() if k != "step")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CHECKOUT)
+def test_readme_commands_from_a_clean_checkout(name, checkout, faces, smoke_classifier):
+  spec, workdir = _smoke_spec(name, faces), checkout / "runs" / name
+  config = experiment.load_config(str(checkout / spec))
+  if config.method == "classifier":  # trains only: a classifier with its test accuracy
+    launch(checkout, "--config", spec, "--workdir", f"runs/{name}")
+    info = json.load(open(workdir / "classifier.json"))
+    assert info["data"] == "fashion_mnist" and info["test_accuracy"] > 0.5
+  else:
+    launch(checkout, "--config", spec, "--workdir", f"runs/{name}")
+    rows = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
+    losses = [r for r in rows if "d_loss" in r]
+    assert losses and _finite(r["d_loss"] for r in losses) and _finite(
+        r["g_loss"] for r in losses)
+    assert (workdir / "samples" / f"step_{config.train.steps}.png").exists()
     evals = [r for r in rows if any(k.startswith("eval/") for k in r)]
-    assert evals and all(np.isfinite(v) for k, v in evals[-1].items())
+    if config.eval.metrics:  # scored during training, at the last step too
+      assert evals and evals[-1]["step"] == config.train.steps
+      assert _finite(v for k, v in evals[-1].items() if k != "step")
+
+    out = launch(checkout, "--config", spec, "--workdir", f"runs/{name}", "--mode", "sample",
+                 "--num_samples", str(NUM_SAMPLES))
+    assert f"Wrote {NUM_SAMPLES} samples of step {config.train.steps}" in out
+    with np.load(workdir / "samples.npz") as samples:
+      assert samples["x"].shape[0] == NUM_SAMPLES and np.all(np.isfinite(samples["x"]))
+
+    launch(checkout, "--config", spec, "--workdir", f"runs/{name}", "--mode", "eval")
+    result = json.load(open(workdir / "eval.json"))
+    assert result["protocol"]["step"] == config.train.steps
+    assert _finite(result["scores"].values())
+    assert "missing_metrics" not in result["protocol"]
+    if "classifier" in config.eval.metrics:
+      assert {"fid", "fid_inf", "kid", "is", "precision", "classes_covered"} <= set(
+          result["scores"])
+      assert result["protocol"]["classifier"]["weights_sha256"] == json.load(
+          open(os.path.join(smoke_classifier, "classifier.json")))["sha256"]
+  status = subprocess.run(["git", "status", "--porcelain"], cwd=checkout,
+                          capture_output=True, text=True, check=True).stdout
+  assert status == "", f"runs left files git sees:\n{status}"
+
+
+def test_unlabelled_data_train_and_evaluate_without_the_classifier(faces, tmp_path, capsys):
+  """Classifier metrics asked for on data with no labels: training and evaluation
+  finish, and both say which scores are missing and how to add them."""
+  config = experiment.load_config(
+      f"{ROOT}/experiments/dcgan.py:smoke,data=folder,path={faces},size=28")
+  config.unlock()
+  config.eval.metrics, config.data.channels = ("classifier",), 1
+  assert config.eval.classifier == ""  # the default: the cache, built if missing
+  train.train(config, str(tmp_path), progress=False)
+  assert "Note: training without the classifier metrics" in capsys.readouterr().out
+  rows = [json.loads(line) for line in open(tmp_path / "metrics.jsonl")]
+  assert rows[-1]["step"] == config.train.steps and "d_loss" in rows[-1]  # no empty eval row
+  result = train.evaluate(config, str(tmp_path))
+  assert json.load(open(tmp_path / "eval.json")) == result
+  missing = result["protocol"]["missing_metrics"]["classifier"]
+  assert result["scores"] == {} and "no class labels" in missing["reason"]
+  assert "eval.classifier" in missing["command"] and "fid" in missing["metrics"]
 
 
 def test_classifier_smoke(smoke_classifier, make_config):

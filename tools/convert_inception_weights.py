@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from gan_jax.metrics.inception import file_sha256
+from gan_jax.metrics.inception import KNOWN_SOURCES, file_sha256
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
@@ -158,9 +158,12 @@ def main(argv=None):
   if not args.dst.endswith(".npz"):
     parser.error(f"the output must end in .npz, got {args.dst!r}.")
   info = convert(args.src, args.dst)
+  known = KNOWN_SOURCES.get(info["source_sha256"])
   print(f"wrote {args.dst}: {info['num_arrays']} arrays\n"
         f"  source .pth sha256: {info['source_sha256']}\n"
-        f"  .npz sha256:        {info['npz_sha256']}")
+        f"  .npz sha256:        {info['npz_sha256']}\n"
+        f"  source: {known or 'UNKNOWN - not the published FID weights; scores made with it'}"
+        f"{'' if known else ' do not compare with the literature'}")
 
 
 if __name__ == "__main__":

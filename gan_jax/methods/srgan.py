@@ -12,7 +12,7 @@ antialiasing, the paper's LR images), so any image data set serves: Fashion-MNIS
 - ``features``: l_X = mean (phi(G(a)) - phi(b))^2 over a feature map phi of a frozen
   classifier (Eq. 5, the paper's VGG54 loss: the last conv layer's activations, after
   the ReLU). Here phi is the in-framework domain classifier (`gan_jax.classifier`
-  ConvNet, `loss.content_network`, default ``artifacts/classifier_<data>_content``: a
+  ConvNet, `loss.content_network`, default the cached `experiments/classifier.py:content`: a
   classifier trained with another seed than the one the scores use, so the loss does not
   optimise the evaluation's own features), layer `loss.content_layer` (``conv2``: its
   last conv, the VGG54 analog; ``conv1``; ``dense``: the 128-d features). The paper
@@ -26,7 +26,6 @@ D (`networks/srresnet.py`) sees the SR or HR image alone (not a conditional D).
 """
 from __future__ import annotations
 
-import os
 
 import jax
 import jax.numpy as jnp
@@ -58,8 +57,12 @@ def upsample_bicubic(images, scale: int):
 
 
 def content_path(config) -> str:
-  return config.loss.content_network or classifier_lib.default_path(
-      f"{classifier_lib.domain(config.data.name)}_content")
+  """`loss.content_network`, else the cached `experiments/classifier.py:content` of the
+  data's domain (built on first use, like the evaluation classifier)."""
+  args = ",".join(filter(None, ["content", config.eval.classifier_args]))
+  return classifier_lib.ensure(config.loss.content_network,
+                               classifier_lib.domain(config.data.name) or config.data.name,
+                               args)
 
 
 def feature_map(model, variables, layer: str):
@@ -84,12 +87,11 @@ class SRGAN(_paired.Paired):
       raise ValueError(f"loss.content={self.content_kind!r}: use one of {', '.join(CONTENTS)}.")
     self.phi, self.feature_scale = None, float(config.loss.feature_scale)
     if self.content_kind == "features":
-      path = content_path(config)
-      if not os.path.exists(os.path.join(path, "classifier.json")):
-        raise FileNotFoundError(
-            f"loss.content=features needs a classifier at {path} (loss.content_network). "
-            f"Train one with: python launch.py --config experiments/classifier.py:data="
-            f"{classifier_lib.domain(config.data.name)} --config.seed=1 --workdir {path}")
+      try:
+        path = content_path(config)
+      except classifier_lib.Unavailable as e:
+        raise FileNotFoundError(f"loss.content=features needs a feature network "
+                                f"(loss.content_network): {e}") from None
       model, variables, self.content_info = classifier_lib.load(path)
       self.phi = feature_map(model, jax.device_put(variables), config.loss.content_layer)
 

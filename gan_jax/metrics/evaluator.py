@@ -2,24 +2,31 @@
 
 `config.eval.metrics` names metric groups:
 
-- ``toy``: modes, high-quality fraction, reverse KL, KS / TV in 1-D, energy distance
-  (`metrics.toy`), against exact samples of the toy distribution.
+- ``toy``: modes, high-quality fraction, reverse KL (published: of the high-quality
+  samples; and of all samples), KS / TV in 1-D, energy distance (`metrics.toy`),
+  against exact samples of the toy distribution.
 - ``classifier``: with the domain classifier's probabilities and features (28x28 data):
-  Inception Score, FID, KID, precision / recall, density / coverage, classes covered,
-  class KL and confidence, against the real `eval.reference_split`.
-- ``inception``: the same with InceptionV3 (pool3 features, 1008 logits), keys prefixed
-  ``inception_``; needs `eval.inception_weights`.
+  Inception Score, FID (and FID_inf), KID, precision / recall, density / coverage,
+  classes covered, class KL and confidence, against the real `eval.reference_split`.
+  The classifier is built into the user cache first when none exists; where it cannot
+  be (no labelled data here), these scores are left out, and the log and the protocol
+  say so and give the command that adds them.
+- ``inception``: the same with InceptionV3 (pool3 features, bias-free logits for IS),
+  keys prefixed ``inception_``; needs `eval.inception_weights` (left out, with a note
+  and the command that adds them, when that file is missing).
 - ``paired``: outputs against their targets on held-out pairs (`metrics.paired`): L1, L2,
   PSNR, SSIM, and with the target domain's classifier (`eval.classifier`, default the
   one `classifier.domain` names) FID and the classifier score ("FCN-score" analog).
 
-Each call returns ``(scores, protocol)``: sample counts, the real split, each feature
-network's name and weights hash, EMA or raw weights, the seed and the code's git
-commit, so a number can be reproduced. Real features are computed once per protocol
-and cached under ``$GAN_JAX_CACHE`` (default ~/.cache/gan_jax).
+Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
+that picked it, each feature network's name, weights hash and preprocessing, EMA or
+raw weights, the seed and the code's git commit, so a number can be reproduced. Real
+features are computed once per protocol and cached under ``$GAN_JAX_CACHE/reference``
+(default ~/.cache/gan_jax), keyed by everything that defines them (`reference_key`).
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -28,30 +35,48 @@ import time
 
 import numpy as np
 
-from gan_jax import sampling
+from gan_jax import classifier as classifier_lib, sampling
 from gan_jax.cache import cache_dir, load_npz, save_npz
 from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
                              paired, prdc, toy)
 
 KID_SUBSETS = 100
 IS_SPLITS = 10
+FID_INF_POINTS = 15
+CLASSES_COVERED_MIN_SHARE = 0.1
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The code between a data set on disk and its reference features: a change to any of
+# these files gives new cache keys (cached features are never reused across it).
+FEATURE_PIPELINE = ("data/*.py", "metrics/evaluator.py", "metrics/feature_nets.py",
+                    "metrics/inception.py", "metrics/inception_preprocess.py", "classifier.py")
 
 
 def git_commit() -> str:
-  here = os.path.dirname(os.path.abspath(__file__))
+  """HEAD's hash, "+dirty" when tracked files differ or untracked (not ignored) files
+  exist; "unknown" outside a git checkout."""
   try:
-    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=_PACKAGE, capture_output=True,
                          text=True, timeout=10)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           cwd=here, capture_output=True, text=True, timeout=10).stdout
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=_PACKAGE,
+                           capture_output=True, text=True, timeout=10).stdout
     return out.stdout.strip() + ("+dirty" if dirty.strip() else "") if out.returncode == 0 \
         else "unknown"
   except (OSError, subprocess.SubprocessError):
     return "unknown"
 
 
+def feature_pipeline_version() -> str:
+  """sha256 (16 hex digits) of the source files of FEATURE_PIPELINE."""
+  digest = hashlib.sha256()
+  for pattern in FEATURE_PIPELINE:
+    for path in sorted(glob.glob(os.path.join(_PACKAGE, pattern))):
+      with open(path, "rb") as f:
+        digest.update(os.path.relpath(path, _PACKAGE).encode() + b"\0" + f.read())
+  return digest.hexdigest()[:16]
+
+
 def image_scores(probs, features, real_features, real_labels=None, num_classes: int = 0,
-                 seed: int = 0) -> dict:
+                 seed: int = 0, fid_inf: bool = False) -> dict:
   """Every image score from a feature network's outputs on generated samples."""
   n = min(len(features), len(real_features))
   is_mean, is_std = inception_score.inception_score(probs, splits=IS_SPLITS)
@@ -60,29 +85,40 @@ def image_scores(probs, features, real_features, real_labels=None, num_classes: 
   scores = {"is": is_mean, "is_std": is_std,
             "fid": fid.fid_from_features(real_features, features),
             "kid": kid_mean, "kid_std": kid_std, **prdc.prdc(real_features, features)}
+  if fid_inf:
+    scores["fid_inf"] = fid.fid_infinity(real_features, features, num_points=FID_INF_POINTS,
+                                         seed=seed)
   if real_labels is not None and probs.shape[1] == num_classes:
     dist = classifier_metrics.class_distribution(real_labels, num_classes)
-    cm = classifier_metrics.classifier_metrics(probs, dist)
+    cm = classifier_metrics.classifier_metrics(probs, dist,
+                                               min_share=CLASSES_COVERED_MIN_SHARE)
     scores.update({k: cm[k] for k in ("classes_covered", "class_kl", "confidence")})
   return {k: float(v) for k, v in scores.items()}
 
 
-def paired_network(config):
+def paired_network(config, progress: bool = True):
   """The target domain's classifier for the `paired` group: `eval.classifier`, else the
-  default one of `classifier.domain(data)`; None when no in-framework one fits."""
-  from gan_jax import classifier as classifier_lib
+  (cached, built when missing) one of `classifier.domain(data)`; None when no
+  in-framework one fits or it cannot be built here (then L1/L2/PSNR/SSIM only)."""
   name = classifier_lib.domain(config.data.name, config.data.path)
   if not config.eval.classifier and name is None:
     return None
-  return feature_nets.classifier(config.eval.classifier, name)
+  try:
+    return feature_nets.classifier(config.eval.classifier, name or config.data.name,
+                                   config.eval.classifier_args, progress)
+  except classifier_lib.Unavailable as e:
+    print(f"Note: paired scores without a classifier (no FID, no classifier score). {e}",
+          flush=True)
+    return None
 
 
 class Evaluator:
   GROUPS = ("toy", "classifier", "inception", "paired")
 
-  def __init__(self, config, method, source, conditions=None):
+  def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
-    z, and labels or held-out inputs for the method families that need them); None: z."""
+    z, and labels or held-out inputs for the method families that need them); None: z.
+    A missing domain classifier is built here (before any training step)."""
     unknown = [m for m in config.eval.metrics if m not in self.GROUPS]
     if unknown:
       raise ValueError(f"Unknown eval.metrics {unknown}. Available: {', '.join(self.GROUPS)}.")
@@ -91,44 +127,74 @@ class Evaluator:
     self.num_samples = int(config.eval.num_samples)
     self.seed = int(config.seed) + 10_000  # eval noise, disjoint from training's stream
     self.code = git_commit()
-    self.nets = {}
+    self.nets, self.missing = {}, {}
     if "toy" in config.eval.metrics and not hasattr(source, "distribution"):
       raise ValueError(f"eval.metrics 'toy' needs toy data, not {config.data.name!r}.")
-    if "classifier" in config.eval.metrics:  # fails early, with how to create it
-      self.nets["classifier"] = feature_nets.classifier(config.eval.classifier,
-                                                        config.data.name)
+    if "classifier" in config.eval.metrics:
+      try:
+        domain = classifier_lib.domain(config.data.name, config.data.path)
+        self.nets["classifier"] = feature_nets.classifier(
+            config.eval.classifier, domain or config.data.name, config.eval.classifier_args,
+            progress)
+      except classifier_lib.Unavailable as e:  # train on; say what is missing and how to add it
+        self.missing["classifier"] = {
+            "metrics": "is, fid, fid_inf, kid, precision, recall, density, coverage, "
+                       "classes_covered, class_kl, confidence",
+            "reason": e.reason, "command": e.command}
+        print(f"Note: training without the classifier metrics. {e} (then --mode eval "
+              "scores the run).", flush=True)
     if "inception" in config.eval.metrics:
-      self.nets["inception"] = feature_nets.inception_v3(config.eval.inception_weights)
+      try:
+        net = feature_nets.inception_v3(config.eval.inception_weights,
+                                        config.eval.inception_preprocess)
+      except FileNotFoundError as e:  # no weights file: the same rule as the classifier
+        self.missing["inception"] = {
+            "metrics": "inception_is, inception_fid, inception_fid_inf, inception_kid, "
+                       "inception_precision, inception_recall, inception_density, "
+                       "inception_coverage",
+            "reason": str(e),
+            "command": "python tools/convert_inception_weights.py "
+                       "pt_inception-2015-12-05-6726825d.pth ~/.cache/gan_jax/"
+                       "inception-2015-12-05.npz, then --config.eval.inception_weights="
+                       "~/.cache/gan_jax/inception-2015-12-05.npz --mode eval"}
+        print(f"Note: training without the Inception metrics: {e}", flush=True)
+      else:
+        if "warning" in net.info:
+          print(f"WARNING: {net.info['warning']}", flush=True)
+        self.nets["inception"] = net
     self.paired_net = None
     if "paired" in config.eval.metrics:
-      self.paired_net = paired_network(config)
+      self.paired_net = paired_network(config, progress)
     self._reference = {}
 
-  def _real(self):
-    """(images, labels, split name) of the real reference set, `num_samples` of them."""
+  def reference_key(self, group: str, split: str, n: int) -> dict:
+    """Everything that defines the real features of `group`: the data (name, path,
+    size and channels), the split actually used, how many and which examples (the seed
+    that picks them), the feature network's weights and preprocessing, and the code."""
+    c, net = self.config, self.nets[group]
+    path = os.path.abspath(os.path.expanduser(c.data.path)) if c.data.path else ""
+    return {"data": c.data.name, "path": path, "split": split, "n": int(n),
+            "seed": int(c.seed), "image_size": c.data.image_size, "channels": c.data.channels,
+            "net": net.sha256, "preprocess": net.preprocess,
+            "pipeline": feature_pipeline_version()}
+
+  def reference(self, group: str):
+    """Real features of `group`'s network, cached on disk keyed by `reference_key`."""
+    if group in self._reference:
+      return self._reference[group]
     from gan_jax import data
     source, split = data.reference_source(self.config, self.source)
     n = min(self.num_samples, source.size)
-    images, labels = source.arrays(n, seed=self.config.seed)
-    return images, labels, f"{self.config.data.name}:{split}", source.num_classes
-
-  def reference(self, group: str):
-    """Real features of `group`'s network, cached on disk keyed by the protocol."""
-    if group in self._reference:
-      return self._reference[group]
-    net = self.nets[group]
-    c = self.config
-    key = {"data": c.data.name, "split": c.eval.reference_split, "n": self.num_samples,
-           "seed": c.seed, "image_size": c.data.image_size, "channels": c.data.channels,
-           "net": net.sha256}
+    key = self.reference_key(group, split, n)
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
     path = os.path.join(cache_dir(), "reference", f"{digest}.npz")
     if os.path.exists(path):
       ref = load_npz(path)
     else:
-      images, labels, split, num_classes = self._real()
-      _, features = net(images, what="real images")
-      ref = {"features": features, "split": np.array(split), "num_classes": num_classes}
+      images, labels = source.arrays(n, seed=self.config.seed)
+      _, features = self.nets[group](images, what="real images")
+      ref = {"features": features, "split": np.array(f"{self.config.data.name}:{split}"),
+             "num_classes": source.num_classes}
       if labels is not None:
         ref["labels"] = labels
       save_npz(path, ref)
@@ -138,9 +204,12 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
-    record = sampling.record(self.method, g_vars, self.conditions(self.num_samples, self.seed),
-                             progress=progress)
+    if self.nets or {"toy", "paired"} & set(self.config.eval.metrics):
+      g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
+      record = sampling.record(self.method, g_vars,
+                               self.conditions(self.num_samples, self.seed), progress=progress)
+    else:  # every group is missing: nothing to generate for
+      record = {"x": np.zeros((0,), np.float32)}
     scores, protocol = self.score(record)
     protocol.update({"step": int(step),
                      "weights": "ema" if use_ema and state.ema is not None else "raw",
@@ -154,13 +223,19 @@ class Evaluator:
     samples = record["x"]
     scores, protocol = {}, {"num_generated": len(samples), "seed": self.seed,
                             "data": self.config.data.name, "code": self.code}
+    if self.missing:
+      protocol["missing_metrics"] = self.missing
     if "toy" in self.config.eval.metrics:
       reference = self.source.reference(len(samples), self.seed)
       scores.update(toy.toy_metrics(self.source.distribution, samples, reference))
       protocol["toy"] = {
           "reference": f"exact sampler of {self.config.data.name} (seed {self.seed}), "
                        "same count",
-          "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ sample"}
+          "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ "
+                       "sample",
+          "reverse_kl_hq": "KL(histogram of high-quality samples over modes || uniform) "
+                           "(VEEGAN / PacGAN Table 1); log K when there is none",
+          "reverse_kl": "KL(histogram of all samples over nearest modes || uniform)"}
     if "paired" in self.config.eval.metrics:
       group_scores, protocol["paired"] = paired.scores(record, self.paired_net)
       scores.update(group_scores)
@@ -169,13 +244,31 @@ class Evaluator:
       probs, features = net(samples)
       prefix = "" if group == "classifier" else f"{group}_"
       group_scores = image_scores(probs, features, ref["features"], ref.get("labels"),
-                                  int(ref["num_classes"]), seed=self.seed)
+                                  int(ref["num_classes"]), seed=self.seed,
+                                  fid_inf=bool(self.config.eval.fid_inf))
       scores.update({prefix + k: v for k, v in group_scores.items()})
+      n_kid = min(1000, len(features), len(ref["features"]))
       protocol[group] = {
           "feature_network": net.name, "weights_sha256": net.sha256,
+          **{k: v for k, v in net.info.items() if k.startswith("inception_")},
+          "preprocess": net.preprocess,
           "num_real": int(len(ref["features"])), "real_split": str(ref["split"]),
-          "is_splits": IS_SPLITS, "kid": f"cubic kernel, {KID_SUBSETS} subsets of "
-          f"{min(1000, len(features), len(ref['features']))}",
-          "precision_recall_k": 3, "density_coverage_k": 5,
-          "classes_covered_rule": "argmax class share >= 0.1 x its share in the real split"}
+          "real_subset_seed": int(self.config.seed),
+          "is_splits": IS_SPLITS, "kid": f"cubic kernel, {KID_SUBSETS} subsets of {n_kid}",
+          "precision_recall": "Kynkaanniemi et al. 2019, k = 3, closed balls",
+          "precision_recall_k": 3,
+          "density_coverage": "Naeem et al. 2020, k = 5", "density_coverage_k": 5,
+          "classes_covered_min_share": CLASSES_COVERED_MIN_SHARE,
+          "classes_covered_rule": f"argmax class share >= {CLASSES_COVERED_MIN_SHARE} x its "
+                                  "share in the real split"}
+      if group == "inception":
+        protocol[group]["is_logits"] = "pool3 @ fc weights, no bias (improved-gan, " \
+                                       "torch-fidelity)"
+        if "warning" in net.info:
+          protocol[group]["warning"] = net.info["warning"]
+      if self.config.eval.fid_inf:
+        protocol[group]["fid_inf"] = (
+            f"Chong & Forsyth 2020: FID of {FID_INF_POINTS} random subsets of the "
+            f"{len(features)} samples, sizes {max(2, len(features) // 10)} to "
+            f"{len(features)}, linear in 1/N, read at 1/N = 0")
     return scores, protocol

@@ -2,10 +2,12 @@
 every score's protocol.
 
 - ``classifier``: the domain classifier of `gan_jax.classifier` (28x28 data such as
-  Fashion-MNIST): softmax over its classes, 128-d penultimate features.
+  Fashion-MNIST): softmax over its classes, 128-d penultimate features; built into the
+  user cache first when none exists (`classifier.ensure`).
 - ``inception``: InceptionV3 of the standard FID reference (`metrics.inception`),
-  softmax over its 1008 logits, 2048-d pool3 features; weights from the file the user
-  supplies (`eval.inception_weights`, see docs/inception_weights.md).
+  softmax over its 1008 bias-free logits (the published Inception Score), 2048-d pool3
+  features; weights from the file the user supplies (`eval.inception_weights`, see
+  docs/inception_weights.md), inputs prepared as `eval.inception_preprocess` says.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class FeatureNet:
   input_shape: tuple | None      # (H, W, C) it takes, or None for any size
   run: Callable                  # images [N, H, W, C] in [-1, 1] -> (probs, features)
   info: dict
+  preprocess: str = "none: the float samples in [-1, 1] as they are"
 
   def check(self, images: np.ndarray, what: str) -> None:
     """A clear error for samples the network cannot score, instead of a number."""
@@ -45,9 +48,16 @@ class FeatureNet:
     return self.run(images)
 
 
-def classifier(path: str, data_name: str) -> FeatureNet:
-  path = path or classifier_lib.default_path(data_name)
+def classifier(path: str, data_name: str, args: str = "", progress: bool = True) -> FeatureNet:
+  """The domain classifier at `path` ('' = the cached one for `data_name`, `args` of
+  experiments/classifier.py), built first where missing; `classifier_lib.Unavailable`
+  when it cannot be."""
+  path = classifier_lib.ensure(path, data_name, args, progress)
   model, variables, info = classifier_lib.load(path)
+  if data_name != "folder" and info["data"] != data_name:
+    raise ValueError(f"eval.classifier={path} holds a classifier of {info['data']!r}, but "
+                     f"the run's data are {data_name!r}; leave eval.classifier empty to "
+                     f"use (or build) the {data_name} one.")
 
   def run(images):
     return (classifier_lib.predict(model, variables, images),
@@ -59,12 +69,16 @@ def classifier(path: str, data_name: str) -> FeatureNet:
                     {"path": path, **info})
 
 
-def inception_v3(path: str) -> FeatureNet:
+def inception_v3(path: str, preprocess: str = "pytorch_fid") -> FeatureNet:
+  if preprocess not in inception.PREPROCESS:
+    raise ValueError(f"eval.inception_preprocess={preprocess!r} is not one of "
+                     f"{', '.join(inception.PREPROCESS)} (pytorch-fid's is the default).")
   variables = inception.load_weights(path)
   protocol = inception.weights_protocol(path)
 
   def run(images):
-    features, logits = inception.extract(variables, images)
-    return inception_score.softmax(logits), features
+    features, _ = inception.extract(variables, images, mode=preprocess)
+    return inception_score.softmax(inception.is_logits(variables, features)), features
   return FeatureNet("InceptionV3 (pytorch-fid, TF 2015-12-05 graph), pool3 2048-d",
-                    protocol["inception_weights_sha256"], None, run, protocol)
+                    protocol["inception_weights_sha256"], None, run, protocol,
+                    f"{preprocess}: {inception.PREPROCESS[preprocess]}")

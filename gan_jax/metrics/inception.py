@@ -15,16 +15,20 @@ onto the variables one to one:
   "fc.weight" [1008, 2048], "fc.bias"        -> params    fc/kernel [2048, 1008], fc/bias
 
 Every convolution has no bias and is followed by BatchNorm (eps 1e-3, running
-statistics) and ReLU. Input: NHWC in [-1, 1], resized bilinearly (half-pixel centres,
-no antialiasing: torch's F.interpolate(align_corners=False)) to 299 x 299.
+statistics) and ReLU. Input: NHWC in [-1, 1], quantised to uint8, resized to 299 x 299
+and normalised as one of the published tools does (`inception_preprocess`; default
+pytorch-fid's: bilinear with half-pixel centres, no antialiasing).
 Output: the 2048-d "pool3" features (global average of Mixed_7c) and the 1008 logits
-of the TF graph's softmax layer (IS uses softmax over all 1008).
+of the TF graph's softmax layer. The Inception Score takes the softmax over all 1008
+of pool3 times the softmax layer's weights *without* its bias (`is_logits`), as the
+published code does.
 
 Weights: pytorch-fid's `pt_inception-2015-12-05-6726825d.pth`, converted once to .npz
 by `tools/convert_inception_weights.py`; see docs/inception_weights.md.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 
@@ -33,7 +37,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-SIZE = 299
+from gan_jax.metrics.inception_preprocess import PREPROCESS, SIZE, preprocess  # noqa: F401
+
 NUM_FEATURES = 2048
 NUM_LOGITS = 1008
 DOCS = "docs/inception_weights.md"
@@ -185,33 +190,27 @@ class InceptionV3(nn.Module):
     return features, logits
 
 
-def preprocess(images: jax.Array) -> jax.Array:
-  """NHWC images in [-1, 1] with 1 or 3 channels -> [N, 299, 299, 3] float32.
-
-  Bilinear resize with half-pixel centres and no antialiasing (pytorch-fid's
-  F.interpolate(mode='bilinear', align_corners=False)); grey images are repeated over
-  three channels.
-  """
-  if images.ndim != 4 or images.shape[-1] not in (1, 3):
-    raise ValueError(f"Inception takes NHWC images with 1 or 3 channels, got shape "
-                     f"{images.shape}.")
-  x = images.astype(jnp.float32)
-  if x.shape[-1] == 1:
-    x = jnp.repeat(x, 3, axis=-1)
-  if x.shape[1:3] != (SIZE, SIZE):
-    x = jax.image.resize(x, (x.shape[0], SIZE, SIZE, 3), "bilinear", antialias=False)
-  return x
-
-
-@jax.jit
-def features_and_logits(variables: dict, images: jax.Array) -> tuple[jax.Array, jax.Array]:
+@functools.partial(jax.jit, static_argnames="mode")
+def features_and_logits(variables: dict, images: jax.Array, mode: str = "pytorch_fid"
+                        ) -> tuple[jax.Array, jax.Array]:
   """(pool3 features [N, 2048], logits [N, 1008]) of NHWC images in [-1, 1], any size,
-  1 or 3 channels; `variables` from `load_weights`. Compiled once per input shape."""
-  return InceptionV3().apply(variables, preprocess(images))
+  1 or 3 channels, preprocessed as `mode`; `variables` from `load_weights`. Compiled
+  once per input shape and mode. The logits include the fc bias (the graph's softmax
+  input); the Inception Score uses `is_logits`."""
+  return InceptionV3().apply(variables, preprocess(images, mode))
 
 
-def extract(variables: dict, images: np.ndarray,
-            batch_size: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def is_logits(variables: dict, features: np.ndarray) -> np.ndarray:
+  """The logits the published Inception Score is computed from: pool3 features [N, 2048]
+  times the softmax layer's weights [2048, 1008], *without* its bias, as improved-gan
+  (Salimans et al., 2016: `tf.matmul(pool3, w)` with w the graph's softmax/logits/MatMul
+  weights) and torch-fidelity (`logits_unbiased`, its default for IS) do -> [N, 1008]."""
+  kernel = np.asarray(variables["params"]["fc"]["kernel"], np.float64)
+  return np.asarray(features, np.float64) @ kernel
+
+
+def extract(variables: dict, images: np.ndarray, batch_size: int = 100,
+            mode: str = "pytorch_fid") -> tuple[np.ndarray, np.ndarray]:
   """`features_and_logits` over a host array in batches (the last one padded, so one
   compiled shape); uint8 images are mapped to [-1, 1] by x / 127.5 - 1.
   Returns numpy float32 (features [N, 2048], logits [N, 1008])."""
@@ -224,7 +223,7 @@ def extract(variables: dict, images: np.ndarray,
     pad = batch_size - len(batch)
     if pad:
       batch = np.concatenate([batch, np.zeros((pad,) + batch.shape[1:], batch.dtype)])
-    f, l = features_and_logits(variables, jnp.asarray(batch))
+    f, l = features_and_logits(variables, jnp.asarray(batch), mode)
     feats.append(np.asarray(f)[:batch_size - pad])
     logits.append(np.asarray(l)[:batch_size - pad])
   return np.concatenate(feats), np.concatenate(logits)
@@ -316,15 +315,35 @@ def file_sha256(path: str) -> str:
   return digest.hexdigest()
 
 
+# sha256 of weight files whose scores compare with the literature. Not computed here (the
+# file cannot be fetched on this project's machines): the digest of pytorch-fid's
+# release asset as pinned, identically, by several public repositories that check it
+# (e.g. with its size, 95,628,359 bytes); torch hub's name carries its first 8 digits.
+KNOWN_SOURCES = {
+    "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2":
+        "pytorch-fid pt_inception-2015-12-05-6726825d.pth (TF inception-2015-12-05, the "
+        "graph of TTUR's FID and improved-gan's IS)",
+}
+
+
 def weights_protocol(path: str) -> dict:
   """{'inception_weights': file name, 'inception_weights_sha256': hash of the loaded
   file, 'inception_source_sha256': hash of the .pth it was converted from (stored in
-  the .npz by the converter)} for an evaluation's protocol."""
+  the .npz by the converter), 'inception_weights_known': whether that is a published
+  file (KNOWN_SOURCES), 'inception_weights_source': which, and a 'warning' when not}."""
   path = os.path.expanduser(path)
   with np.load(path, allow_pickle=False) as data:
     source = str(data["source_sha256"]) if "source_sha256" in data.files else "unknown"
-  return {"inception_weights": os.path.basename(path),
-          "inception_weights_sha256": file_sha256(path), "inception_source_sha256": source}
+  out = {"inception_weights": os.path.basename(path),
+         "inception_weights_sha256": file_sha256(path), "inception_source_sha256": source,
+         "inception_weights_known": source in KNOWN_SOURCES,
+         "inception_weights_source": KNOWN_SOURCES.get(source, "unknown")}
+  if source not in KNOWN_SOURCES:
+    out["warning"] = (f"UNKNOWN INCEPTION WEIGHTS: {os.path.basename(path)} was converted "
+                      f"from a file with sha256 {source}, not pytorch-fid's "
+                      f"pt_inception-2015-12-05-6726825d.pth; its FID/IS/KID do not "
+                      f"compare with published numbers (see {DOCS}).")
+  return out
 
 
 def count_parameters(tree) -> int:

@@ -8,9 +8,11 @@ k(x, y) = (x . y / d + 1)^3 between samples X, Y of size m (features of dimensio
 
 averaged over random subsets: `num_subsets` = 100 draws, each of
 `subset_size` = min(1000, N_real, N_fake) rows per set without replacement (the
-defaults of torch-fidelity and clean-fid). The estimate is unbiased, so it is ~0
-(and may be slightly negative) for two samples of the same distribution. Reported as
-the mean and the population std over the subsets.
+defaults of torch-fidelity and clean-fid). The subsets are drawn as torch-fidelity
+draws them (numpy's legacy RandomState(seed); each draw picks the generated rows, then
+the real ones), so with the same seed the number is torch-fidelity's. The estimate is
+unbiased, so it is ~0 (and may be slightly negative) for two samples of the same
+distribution. Reported as the mean and the population std over the subsets.
 """
 from __future__ import annotations
 
@@ -34,8 +36,9 @@ def kernel_inception_distance(real: np.ndarray, fake: np.ndarray, *, num_subsets
                               subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
   """(mean, std) over subsets of the unbiased MMD^2; real [N1, d], fake [N2, d].
 
-  Each subset draws min(subset_size, N1, N2) rows of each set without replacement with
-  numpy's Generator seeded by `seed`, so the result is reproducible.
+  Each subset draws min(subset_size, N1, N2) rows of each set without replacement,
+  fake rows first, from np.random.RandomState(seed) (torch-fidelity's order and
+  generator, its `rng_seed` being `seed`), so the result is reproducible.
   """
   real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
   if real.ndim != 2 or fake.ndim != 2 or real.shape[1] != fake.shape[1]:
@@ -47,8 +50,10 @@ def kernel_inception_distance(real: np.ndarray, fake: np.ndarray, *, num_subsets
                      f"subset_size={subset_size}, N1={len(real)}, N2={len(fake)}).")
   if num_subsets < 1:
     raise ValueError(f"num_subsets must be >= 1, got {num_subsets}.")
-  rng = np.random.default_rng(seed)
-  values = [mmd2_unbiased(real[rng.choice(len(real), m, replace=False)],
-                          fake[rng.choice(len(fake), m, replace=False)])
-            for _ in range(num_subsets)]
+  rng = np.random.RandomState(seed)
+  values = []
+  for _ in range(num_subsets):
+    fake_rows = rng.choice(len(fake), m, replace=False)
+    real_rows = rng.choice(len(real), m, replace=False)
+    values.append(mmd2_unbiased(real[real_rows], fake[fake_rows]))
   return float(np.mean(values)), float(np.std(values))

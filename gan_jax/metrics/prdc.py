@@ -22,7 +22,9 @@ sets come from the same distribution).
 Distances come block by block (rows of one set against all of the other), so two
 10k x 2048 sets need ~40 MB per block of 1024 rows instead of a 10k x 10k matrix.
 Squared distances are compared (the order is the same) in float32, like the
-reference implementations.
+reference implementations, after centring both sets on the real mean (distances are
+unchanged; the float32 round-off of ||a||^2 + ||b||^2 - 2 a.b is then relative to the
+distances, not to the features' norms).
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ BLOCK = 1024
 
 
 def _as_features(x: np.ndarray, name: str) -> np.ndarray:
-  x = np.asarray(x, np.float32)
+  x = np.asarray(x)
   if x.ndim != 2:
     raise ValueError(f"{name} features must be [N, d], got shape {x.shape}.")
   if not np.all(np.isfinite(x)):
@@ -75,6 +77,11 @@ def _manifold_stats(real: np.ndarray, fake: np.ndarray, k_pr: int | None, k_dc: 
   if real.shape[1] != fake.shape[1]:
     raise ValueError(f"real and fake features differ in dimension: {real.shape[1]} vs "
                      f"{fake.shape[1]}; use the same feature network for both.")
+  # ||a||^2 + ||b||^2 - 2 a.b in float32 loses the distances when they are small next to
+  # the norms (features sharing a large common part); distances do not change under a
+  # shift, so centre both sets on the real mean (in float64) first.
+  center = real.mean(0, dtype=np.float64)
+  real, fake = ((x - center).astype(np.float32) for x in (real, fake))
   ks = [k for k in (k_pr, k_dc) if k is not None]
   real_r = dict(zip(ks, knn_radii(real, ks, block)))
   fake_r = knn_radii(fake, k_pr, block)[0] if k_pr is not None else None

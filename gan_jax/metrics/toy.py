@@ -3,8 +3,15 @@
 Mixtures (protocol of VEEGAN, Srivastava et al., 2017, Sec. 5, used by PacGAN's
 Table 1): each sample is assigned to its nearest mode; it is *high quality* if it lies
 within 3 std of that mode; a mode is *recovered* if at least `min_count` high-quality
-samples are assigned to it; the *reverse KL* is KL(q || p) between the histogram q of
-all samples over their nearest modes and the true (uniform) mode weights p.
+samples are assigned to it. Two reverse KLs KL(q || p) against the true (uniform) mode
+weights p:
+
+- ``reverse_kl_hq`` (the published one: VEEGAN's and PacGAN's Table 1, PacGAN's
+  reference code): q is the histogram of the *high-quality* samples over their modes,
+  normalised by their count. With no high-quality sample q is undefined; we report
+  log K, the largest value any histogram reaches (all mass on one mode).
+- ``reverse_kl``: q over *all* samples' nearest modes (far-off samples included), so a
+  generator that spreads junk evenly between modes scores well here but not above.
 
 1-D densities: the Kolmogorov-Smirnov distance sup_x |F_n(x) - F(x)| and the total
 variation 1/2 sum_bins |q_bin - p_bin| of a histogram against the exact bin masses
@@ -18,7 +25,8 @@ import numpy as np
 
 def mode_metrics(samples: np.ndarray, means: np.ndarray, std: float,
                  min_count: int = 1) -> dict:
-  """samples [n, d], means [K, d] -> modes, high_quality (fraction), reverse_kl (nats)."""
+  """samples [n, d], means [K, d] -> modes, high_quality (fraction), reverse_kl_hq and
+  reverse_kl (nats)."""
   samples = np.asarray(samples, np.float64)
   if samples.ndim != 2 or samples.shape[1] != means.shape[1]:
     raise ValueError(f"samples must be [n, {means.shape[1]}], got {samples.shape}.")
@@ -29,10 +37,17 @@ def mode_metrics(samples: np.ndarray, means: np.ndarray, std: float,
   k = len(means)
   hq_counts = np.bincount(nearest[good], minlength=k)
   q = np.bincount(nearest, minlength=k) / len(samples)
-  nz = q > 0
   return {"modes": int((hq_counts >= min_count).sum()),
           "high_quality": float(good.mean()),
-          "reverse_kl": float(np.sum(q[nz] * np.log(q[nz] * k)))}
+          "reverse_kl_hq": (_kl_from_uniform(hq_counts / hq_counts.sum()) if hq_counts.sum()
+                            else float(np.log(k))),
+          "reverse_kl": _kl_from_uniform(q)}
+
+
+def _kl_from_uniform(q: np.ndarray) -> float:
+  """KL(q || uniform over len(q)) in nats; 0 log 0 = 0."""
+  nz = q > 0
+  return float(np.sum(q[nz] * np.log(q[nz] * len(q))))
 
 
 def ks_distance(samples: np.ndarray, cdf) -> float:

@@ -188,3 +188,8 @@ def build(config, data_shape, axis_name=None):
   g = UNet(channels, m.width, m.g == "unet", m.dropout, m.dropout_layers, m.g_norm, axis_name)
   d = PatchGAN(str(m.patch), m.d_width, m.d_norm, m.spectral_norm, axis_name)
   return g, d
+
+
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: its normalisation is model.d_norm."""
+  return model.d_norm == "batch"

@@ -92,3 +92,8 @@ def build(config, data_shape, axis_name=None):
   layers.check_norm(m.d_norm, "model.d_norm")
   return (SRResNet(channels, scale, m.width, m.depth, m.g_norm, axis_name),
           SRDiscriminator(m.d_width, m.d_norm, m.spectral_norm, axis_name))
+
+
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: its normalisation is model.d_norm."""
+  return model.d_norm == "batch"

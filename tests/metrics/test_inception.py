@@ -16,6 +16,11 @@ _spec = importlib.util.spec_from_file_location(
     "convert_inception_weights", os.path.join(ROOT, "tools", "convert_inception_weights.py"))
 convert = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(convert)
+_spec = importlib.util.spec_from_file_location(
+    "torch_inception", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "torch_inception.py"))
+torch_inception = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(torch_inception)
 
 
 # --- a torch.save writer without torch (both of its formats) -------------------------
@@ -103,23 +108,7 @@ def write_torch_file(path, state, legacy=False, extra_tensors=()):
 @pytest.fixture(scope="module")
 def fake_state():
   """pytorch-fid's state dict layout with random values the network stays finite on."""
-  rng = np.random.default_rng(0)
-  state = {}
-  for name, (_, shape) in I.torch_names().items():
-    a = rng.standard_normal(shape, dtype=np.float32)
-    if name.endswith("conv.weight"):
-      a *= np.sqrt(2.0 / np.prod(shape[1:]))
-    elif name.endswith("running_var"):
-      a = np.abs(a) + 0.5
-    elif name == "fc.weight":
-      a /= np.sqrt(shape[1])
-    elif name.endswith("bn.weight"):
-      a = 1.0 + 0.1 * a
-    else:
-      a *= 0.1
-    state[name] = a
-  state["Conv2d_1a_3x3.bn.num_batches_tracked"] = np.array(5, np.int64)
-  return state
+  return torch_inception.random_state({k: s for k, (_, s) in I.torch_names().items()})
 
 
 # --- architecture ----------------------------------------------------------------------
@@ -185,7 +174,8 @@ def _flat(tree, prefix=()):
 
 def test_preprocess_matches_torch_bilinear():
   """F.interpolate(mode='bilinear', align_corners=False) written out: source coordinate
-  (i + 0.5) in / out - 0.5, clamped at 0, linear between the two neighbours."""
+  (i + 0.5) in / out - 0.5, clamped at 0, linear between the two neighbours. Inputs
+  are uint8 values mapped to [-1, 1], which the uint8 quantisation keeps exactly."""
   def weights(n_in, n_out):
     src = np.maximum((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0.0)
     i0 = np.floor(src).astype(int)
@@ -196,7 +186,7 @@ def test_preprocess_matches_torch_bilinear():
     return w
   rng = np.random.default_rng(0)
   for h, w in ((28, 28), (7, 400)):
-    x = rng.uniform(-1, 1, (1, h, w, 1)).astype(np.float32)
+    x = rng.integers(0, 256, (1, h, w, 1)).astype(np.float32) / 127.5 - 1
     expected = weights(h, 299) @ x[0, :, :, 0] @ weights(w, 299).T
     got = np.asarray(I.preprocess(jnp.asarray(x)))
     assert got.shape == (1, 299, 299, 3)
@@ -233,9 +223,23 @@ def test_torch_file_round_trip(fake_state, tmp_path):
       leaf = leaf[key]
     np.testing.assert_array_equal(I._to_torch_layout(np.asarray(leaf)), fake_state[name])
   protocol = I.weights_protocol(str(tmp_path / "a.npz"))
+  warning = protocol.pop("warning")
   assert protocol == {"inception_weights": "a.npz",
                       "inception_weights_sha256": info["npz_sha256"],
-                      "inception_source_sha256": info["source_sha256"]}
+                      "inception_source_sha256": info["source_sha256"],
+                      "inception_weights_known": False, "inception_weights_source": "unknown"}
+  assert warning.startswith("UNKNOWN INCEPTION WEIGHTS") and info["source_sha256"] in warning
+
+
+def test_published_weights_are_recognised_by_their_source_hash(fake_state, tmp_path,
+                                                               monkeypatch):
+  """pytorch-fid's file is known by its pinned sha256 (KNOWN_SOURCES): no warning."""
+  published = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+  assert published in I.KNOWN_SOURCES
+  convert.write_npz(str(tmp_path / "w.npz"), {**fake_state, "source_sha256": np.array(published)})
+  protocol = I.weights_protocol(str(tmp_path / "w.npz"))
+  assert protocol["inception_weights_known"] and "warning" not in protocol
+  assert protocol["inception_weights_source"].startswith("pytorch-fid pt_inception-2015-12-05")
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
@@ -305,15 +309,31 @@ def _touch(path):
   return str(path)
 
 
-def test_forward_with_loaded_weights(fake_state):
+def test_forward_matches_pytorch_fid_with_the_same_weights(fake_state):
+  """The Flax port against pytorch-fid's network re-created in torch
+  (tests/metrics/torch_inception.py), both loaded with the same random weights, on the
+  same images: pool3 features and logits agree to 1e-4 of their largest value."""
+  import torch
   variables = I.variables_from_state_dict(fake_state)
-  images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
+  rng = np.random.default_rng(0)
+  # uint8 values in [-1, 1]: the uint8 quantisation before the network keeps them.
+  images = rng.integers(0, 256, (2, 32, 32, 3)).astype(np.float32) / 127.5 - 1
   features, logits = (np.asarray(a) for a in I.features_and_logits(variables, jnp.asarray(images)))
-  assert features.shape == (2, 2048) and logits.shape == (2, 1008)
-  assert np.all(np.isfinite(features)) and features.min() >= 0  # mean of ReLU outputs
-  assert np.abs(features[0] - features[1]).max() > 1e-3  # depends on the image
-  np.testing.assert_allclose(logits, features @ fake_state["fc.weight"].T + fake_state["fc.bias"],
-                             rtol=1e-4, atol=1e-4)
+  model = torch_inception.load(fake_state)
+  with torch.no_grad():
+    ref_features, ref_logits = (t.numpy() for t in model(
+        torch.from_numpy((images.transpose(0, 3, 1, 2) + 1) / 2)))
+  diffs = {}
+  for name, ours, ref in (("pool3", features, ref_features), ("logits", logits, ref_logits)):
+    diffs[name] = np.abs(ours - ref).max() / np.abs(ref).max()
+  print(f"Flax vs pytorch-fid (torch {torch.__version__}), max |diff| / max |value|: "
+        + ", ".join(f"{k} {v:.2e}" for k, v in diffs.items()))
+  assert diffs["pool3"] <= 1e-4 and diffs["logits"] <= 1e-4
+  assert np.abs(ref_features[0] - ref_features[1]).max() > 1e-3  # depends on the image
+  # The Inception Score's logits: pool3 times the fc weights without the bias.
+  unbiased = features @ fake_state["fc.weight"].T
+  np.testing.assert_allclose(I.is_logits(variables, features), unbiased, rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(logits, unbiased + fake_state["fc.bias"], rtol=1e-4, atol=1e-4)
   # extract(): uint8 -> [-1, 1], batches of 2 with the last one padded (same compiled shape).
   uint8 = np.random.default_rng(1).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
   ext_features, ext_logits = I.extract(variables, uint8, batch_size=2)
@@ -321,3 +341,29 @@ def test_forward_with_loaded_weights(fake_state):
   scaled = uint8.astype(np.float32) / 127.5 - 1
   by_hand = np.asarray(I.features_and_logits(variables, jnp.asarray(scaled[[2, 0]]))[0])
   np.testing.assert_allclose(ext_features[[2, 0]], by_hand, rtol=1e-5, atol=1e-6)
+
+
+def test_preprocessing_modes_match_their_tools():
+  """pytorch_fid: torch F.interpolate on [0, 1] then 2x - 1; tf: TF1 resize_bilinear
+  (torch-fidelity's restatement) then (x - 128) / 128; clean: PIL bicubic of each
+  channel as float32 (clean-fid) then (x - 128) / 128. All quantise to uint8 first."""
+  import torch
+  from PIL import Image
+  rng = np.random.default_rng(0)
+  images = rng.uniform(-1, 1, (2, 28, 28, 3)).astype(np.float32)
+  q = np.clip(np.floor((images + 1) * 127.5 + 0.5), 0, 255)  # what a saved PNG holds
+  nchw = q.transpose(0, 3, 1, 2)
+  expected = {
+      "pytorch_fid": 2 * torch.nn.functional.interpolate(
+          torch.from_numpy(nchw / 255), size=(299, 299), mode="bilinear",
+          align_corners=False).numpy() - 1,
+      "tf": (torch_inception.tf1_bilinear(nchw, 299) - 128) / 128,
+      "clean": (np.stack([[np.asarray(Image.fromarray(c.astype(np.float32)).resize(
+          (299, 299), Image.BICUBIC)) for c in image] for image in nchw]) - 128) / 128}
+  for mode, want in expected.items():
+    got = np.asarray(I.preprocess(jnp.asarray(images), mode)).transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(got, want, atol=2e-5, err_msg=mode)
+  assert np.abs(expected["tf"] - expected["pytorch_fid"]).max() > 0.05  # they differ
+  assert np.abs(expected["clean"] - expected["pytorch_fid"]).max() > 0.05
+  with pytest.raises(ValueError, match="Unknown eval.inception_preprocess .bicubic."):
+    I.preprocess(jnp.asarray(images), "bicubic")
