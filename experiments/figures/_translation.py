@@ -2,6 +2,7 @@
 one), read its final scores, and draw its outputs on held-out examples."""
 from __future__ import annotations
 
+import json
 import os
 
 from experiments.figures import _common
@@ -25,9 +26,17 @@ def train_or_reuse(spec: str, overrides: dict, runs: str, name: str, out: str) -
 
 
 def final_scores(workdir: str) -> dict:
-  """The last `eval/...` row a run logged (the train loop scores at its last step):
-  {"step": int, "<score>": float, ...} without the prefix; {} if it logged none."""
+  """The run's scores at its last step: WORKDIR/eval.json (`--mode eval`) when it is of
+  the last step (e.g. re-scored with a new classifier), else the last `eval/...` row it
+  logged (the train loop scores at its last step): {"step": int, "<score>": float, ...};
+  {} if it has neither."""
   rows = [r for r in writers.read_metrics(workdir) if any(k.startswith("eval/") for k in r)]
+  path = os.path.join(workdir, "eval.json")
+  if os.path.exists(path):
+    with open(path) as f:
+      result = json.load(f)
+    if not rows or result["protocol"]["step"] >= rows[-1]["step"]:
+      return {"step": result["protocol"]["step"], **result["scores"]}
   if not rows:
     return {}
   return {"step": rows[-1]["step"], **{k[5:]: v for k, v in rows[-1].items()

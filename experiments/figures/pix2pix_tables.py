@@ -130,10 +130,10 @@ def markdown(runs: dict) -> str:
         cells.append(", ".join(f"{v:.2f}" for v in PAPER[(table, label)]))
       out.append("| " + " | ".join([label] + cells) + " |")
     if truth is not None:
-      row = ["ground truth (targets)", "0", "0", "inf", "1", "0", f"{truth:.3f}"]
+      row = ["ground truth (targets)", "-", "-", "-", "-", "-", f"{truth:.3f}"]
       row += ["-" for _ in extra]
       if paper:
-        row.append(", ".join(f"{v:.2f}" for v in PAPER.get((table, "ground truth"), ())) or "-")
+        row.append(", ".join(f"{v:.2f}" for v in PAPER[("objective", "ground truth")]))
       out.append("| " + " | ".join(row) + " |")
     out.append("")
   return "\n".join(out)
