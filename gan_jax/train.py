@@ -34,6 +34,7 @@ class Run:
   def __init__(self, config, ctx: parallel.Context = parallel.Context()):
     self.config = config
     self.source = data.get_source(config)
+    data.check_classes(config, self.source)
     self.method = methods.get(config.method).build(config, self.source.shape, ctx)
     self._held_out = None
 
@@ -292,7 +293,7 @@ def interpolation_images(config, workdir: str, pairs: int = 8, steps: int = 10):
     raise ValueError(f"--interpolate needs image data; {config.data.name!r} is not images.")
   state, _, step = run.restore(workdir)
   z = sampling.interpolation_latents(run.method, pairs, steps, config.seed + 40_000)
-  conditions = run.method.interpolation_conditions(z, config.seed + 40_000)
+  conditions = run.method.interpolation_conditions(z, config.seed + 40_000, pairs=pairs)
   return sampling.generate(run.method, sampling.generator_variables(state), conditions)["x"], step
 
 

@@ -9,6 +9,9 @@
   class KL and confidence, against the real `eval.reference_split`.
 - ``inception``: the same with InceptionV3 (pool3 features, 1008 logits), keys prefixed
   ``inception_``; needs `eval.inception_weights`.
+- ``conditional``: for class-conditional methods, with ``classifier``: class accuracy
+  w.r.t. the requested labels, intra-FID, intra-class precision / recall, classes
+  covered per requested class, TSTR and TRTR accuracy (`metrics.conditional`).
 
 Each call returns ``(scores, protocol)``: sample counts, the real split, each feature
 network's name and weights hash, EMA or raw weights, the seed and the code's git
@@ -26,8 +29,8 @@ import time
 import numpy as np
 
 from gan_jax import sampling
-from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
-                             prdc, toy)
+from gan_jax.metrics import (classifier_metrics, conditional, feature_nets, fid,
+                             inception_score, kid, prdc, toy)
 
 KID_SUBSETS = 100
 IS_SPLITS = 10
@@ -68,7 +71,7 @@ def image_scores(probs, features, real_features, real_labels=None, num_classes: 
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception")
+  GROUPS = ("toy", "classifier", "inception", "conditional")
 
   def __init__(self, config, method, source, conditions=None):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -87,6 +90,12 @@ class Evaluator:
     if "classifier" in config.eval.metrics:  # fails early, with how to create it
       self.nets["classifier"] = feature_nets.classifier(config.eval.classifier,
                                                         config.data.name)
+    if "conditional" in config.eval.metrics and (
+        "classifier" not in config.eval.metrics or method.FAMILY != "class-conditional"):
+      raise ValueError(f"eval.metrics 'conditional' scores class-conditional methods with "
+                       f"the domain classifier: use eval.metrics=('classifier', "
+                       f"'conditional') with method cgan, projection or acgan (got "
+                       f"{tuple(config.eval.metrics)}, method {config.method!r}).")
     if "inception" in config.eval.metrics:
       self.nets["inception"] = feature_nets.inception_v3(config.eval.inception_weights)
     self._reference = {}
@@ -165,4 +174,11 @@ class Evaluator:
           f"{min(1000, len(features), len(ref['features']))}",
           "precision_recall_k": 3, "density_coverage_k": 5,
           "classes_covered_rule": "argmax class share >= 0.1 x its share in the real split"}
+    if "conditional" in self.config.eval.metrics:
+      real_test = self._real()[:2]
+      real_train = self.source.arrays(len(samples), seed=self.config.seed)
+      group_scores, protocol["conditional"] = conditional.group(
+          record, self.nets["classifier"], self.reference("classifier"), real_test,
+          real_train, seed=self.seed)
+      scores.update(group_scores)
     return scores, protocol

@@ -2,15 +2,20 @@
 `build(config, data_shape, axis_name=None) -> (G, D)` makes the two Flax modules:
 `G(z, train) -> x` and `D(x, train) -> logits [B]`. `axis_name` is the pmap axis over
 which BatchNorm averages its batch statistics (None on one device), so N devices
-compute what one device computes. The module is the registry."""
+compute what one device computes. The module is the registry. The dcgan and resnet
+families also take labels: `G(z, train, y=...)`, `D(x, train, y=...)` once cloned with
+a class condition (`conditional.with_condition`)."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
 
+HELPERS = ("layers", "conditional")  # shared pieces, not network families
+
+
 def names() -> list[str]:
-  return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "layers")
+  return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in HELPERS)
 
 
 def get(name: str):
