@@ -3,16 +3,16 @@ adversarial and a class head; class log-likelihood weight 1 (`loss.class_weight`
 paper's plain sum), non-saturating loss, Adam 2e-4, beta1 0.5 (the paper's settings),
 batch 64 (the paper: 100).
 
-Scaled to the 2-core budget: STEPS steps (~7 epochs of Fashion-MNIST, about 12
-minutes on 2 idle cores with the evaluation; the paper trains for 50,000 steps on
-CIFAR-10); scored like experiments/cgan.py.
+Scaled to the 2-core budget: STEPS steps (3.2 epochs of Fashion-MNIST, about 6
+minutes on 2 idle cores plus the evaluation; the paper trains CIFAR-10 for 50,000
+steps); scored like experiments/cgan.py.
 
 Args: ``data=fashion_mnist|mnist|cifar10|folder``, ``path=DIR``, ``size=<pixels>``,
 ``weight=<class_weight>``, ``smoke``.
 """
 from gan_jax import config as config_lib
 
-STEPS = 6000
+STEPS = 3000
 
 
 def get_config(arg=None):

@@ -6,15 +6,15 @@ Why a file of its own rather than `sngan.py:conditional`: the default is scored 
 28-pixel Fashion-MNIST classifier, so it runs the DCGAN networks at 28 px (the SNGAN
 ResNet is 32-pixel only, ``net=resnet``, which the classifier cannot score), and it
 must fit the 2-core budget: n_critic = 2 D updates per G update instead of the paper's
-5, and STEPS steps (~5 epochs of D batches, about 12 minutes on 2 idle cores with the
-evaluation).
+5, and STEPS steps (4.3 epochs of D batches; about as long as experiments/cgan.py's
+3,000 single-update steps).
 
 Args: ``data=fashion_mnist|mnist|cifar10|folder``, ``path=DIR``, ``net=dcgan|resnet``,
 ``smoke``.
 """
 from gan_jax import config as config_lib
 
-STEPS = 3500
+STEPS = 2000
 
 
 def get_config(arg=None):

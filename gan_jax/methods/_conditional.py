@@ -14,6 +14,7 @@ columns, n/K samples per class (the first n mod K classes one more) -- so sample
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from gan_jax import parallel
@@ -42,9 +43,9 @@ class ConditionalGan(gan.Gan):
 
   def init(self, key, batch):
     k_g, k_d = jax.random.split(key)
-    x = np.asarray(batch["x"][:2])
-    y = np.zeros((2,), np.int32)
-    g_vars = self.G.init(k_g, np.zeros((2, self.z_dim), np.float32), train=False, y=y)
+    x = jnp.asarray(batch["x"][:2])
+    y = jnp.zeros((2,), jnp.int32)
+    g_vars = self.G.init(k_g, jnp.zeros((2, self.z_dim)), train=False, y=y)
     d_vars = self.D.init(k_d, x, train=False, y=y)
     return dict(g_vars), dict(d_vars)
 
