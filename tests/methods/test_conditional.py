@@ -162,13 +162,17 @@ def test_conditions_are_the_class_by_z_layout():
   method = methods.get("cgan").build(method_config("cgan"), SHAPE)
   c = method.conditions(30, seed=5)
   assert c["z"].shape == (30, 8) and np.array_equal(np.bincount(c["y"]), [3] * 10)
-  z = c["z"].reshape(10, 3, 8)
-  assert np.all(z == z[:1]) and np.array_equal(c["y"], np.repeat(np.arange(10), 3))
+  z = c["z"].reshape(3, 10, 8)  # interleaved: sample i is class i % K, z column i // K
+  assert np.all(z == z[:, :1]) and len(np.unique(z[:, 0, 0])) == 3
+  assert np.array_equal(c["y"], np.tile(np.arange(10), 3))
+  assert np.array_equal(np.bincount(c["y"][:10]), [1] * 10)  # every run of K is balanced
   uneven = method.conditions(25, seed=5, labels=[3, 7])
-  assert np.array_equal(uneven["y"], [3] * 13 + [7] * 12)
-  x = np.arange(25, dtype=np.float32)[:, None, None, None] * np.ones((1, 2, 2, 1))
+  assert np.array_equal(uneven["y"], [3, 7] * 12 + [3])
+  x = np.repeat(np.arange(13, dtype=np.float32), 2)[:25, None, None, None] * np.ones((1, 2, 2, 1))
   images_, rows = method.grid({"x": x, "y": uneven["y"]})
   assert rows == 2 and images_.shape == (26, 2, 2, 1) and images_[-1].min() == 1.0
+  # row 0 (class 3) and row 1 (class 7) hold the same z columns in the same order
+  np.testing.assert_array_equal(images_[:12, 0, 0, 0], images_[13:25, 0, 0, 0])
   walks = method.interpolation_conditions(np.zeros((40, 8)), seed=1, pairs=4)
   assert [len(set(walks["y"][i * 10:(i + 1) * 10])) for i in range(4)] == [1] * 4
   assert len(set(walks["y"])) == 4
