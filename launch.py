@@ -2,6 +2,7 @@
 
   python launch.py --config experiments/<name>.py[:args] [--workdir DIR]
                    [--config.a.b=value ...] [--mode train|sample|eval] [--num_samples N]
+                   [--labels 3,7] [--interpolate]
 
 `train` writes DIR as ../shared/DESIGN.md describes and resumes when DIR holds a
 checkpoint; `sample` writes DIR/samples.npz; `eval` writes DIR/eval.json.
@@ -22,6 +23,9 @@ _WORKDIR = flags.DEFINE_string("workdir", None,
                                "Run directory; default runs/<experiment>-<timestamp>.")
 _MODE = flags.DEFINE_enum("mode", "train", ["train", "sample", "eval"], "What to do.")
 _NUM_SAMPLES = flags.DEFINE_integer("num_samples", 10_000, "Samples for --mode sample.")
+_LABELS = flags.DEFINE_list(
+    "labels", None, "With --mode sample on a class-conditional run: sample only these "
+    "classes (balanced), e.g. --labels 3,7.")
 _INTERPOLATE = flags.DEFINE_bool(
     "interpolate", False, "With --mode sample: write DIR/interpolation.png (latent walks).")
 _SWEEP = flags.DEFINE_bool("sweep", False,
@@ -72,6 +76,17 @@ def _explain_flag_error(argv, error: Exception) -> str:
   return str(error).strip("'\"").replace("\\n", " ")
 
 
+def _label_option(labels) -> dict:
+  """{"labels": [int, ...]} from --labels (passed to the method's conditions), or {}."""
+  if labels is None:
+    return {}
+  try:
+    return {"labels": [int(label) for label in labels]}
+  except ValueError:
+    raise ValueError(f"--labels must be class indices separated by commas, e.g. 3,7; got "
+                     f"{','.join(labels)!r}.") from None
+
+
 def main(argv):
   if _DISTRIBUTED.value:
     from gan_jax import parallel
@@ -101,7 +116,8 @@ def main(argv):
   elif _MODE.value == "sample" and _INTERPOLATE.value:
     train.interpolate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
   elif _MODE.value == "sample":
-    train.sample(config, workdir, _NUM_SAMPLES.value, allow_config_change=_ALLOW_CHANGE.value)
+    train.sample(config, workdir, _NUM_SAMPLES.value, allow_config_change=_ALLOW_CHANGE.value,
+                 **_label_option(_LABELS.value))
   else:
     train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
 

@@ -82,9 +82,11 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.model.g_norm = "batch"    # conv nets: batch | layer | none
   c.model.d_norm = "batch"
   c.model.spectral_norm = False
+  c.model.num_classes = 0     # class-conditional methods: the data's classes (0: none)
 
   c.loss = ml_collections.ConfigDict()
   c.loss.name = "nonsaturating"
+  c.loss.class_weight = 1.0   # acgan: weight of the class log-likelihood terms
 
   # {name: {weight, every}}; weight_clip: {c, every}.
   c.regularizers = ml_collections.ConfigDict()
@@ -146,6 +148,18 @@ def set_data(c: ml_collections.ConfigDict, name: str, path: str = "") -> bool:
   c.eval.metrics = ("classifier",) if name in ("fashion_mnist", "mnist") else ()
   c.eval.num_samples, c.sample.num = 10_000, 64
   return True
+
+
+def set_classes(c: ml_collections.ConfigDict) -> None:
+  """For class-conditional experiments (after `set_data`): `model.num_classes` from the
+  data set's class count (0 for a folder: the user sets it to the number of class
+  sub-folders), class x z sample grids of 10 columns, and the 'conditional' eval group
+  wherever the domain classifier scores the data."""
+  from gan_jax.data import datasets
+  c.model.num_classes = datasets.NUM_CLASSES.get(c.data.name, 0)
+  c.sample.num = 10 * max(c.model.num_classes, 1)
+  if "classifier" in c.eval.metrics:
+    c.eval.metrics = ("classifier", "conditional")
 
 
 def smoke(c: ml_collections.ConfigDict) -> None:

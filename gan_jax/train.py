@@ -27,6 +27,7 @@ class Run:
     validate.validate(config)  # every value checked before anything is built
     self.config = config
     self.source = data.get_source(config)
+    data.check_classes(config, self.source)
     self.method = methods.get(config.method).build(config, self.source.shape, ctx)
     self._held_out = None
 
@@ -248,7 +249,7 @@ def interpolation_images(config, workdir: str, pairs: int = 8, steps: int = 10,
     raise ValueError(f"--interpolate needs image data; {config.data.name!r} is not images.")
   state, _, step = run.restore(workdir, allow_config_change)
   z = sampling.interpolation_latents(run.method, pairs, steps, config.seed + 40_000)
-  conditions = run.method.interpolation_conditions(z, config.seed + 40_000)
+  conditions = run.method.interpolation_conditions(z, config.seed + 40_000, pairs=pairs)
   return sampling.generate(run.method, run.generator_variables(state), conditions)["x"], step
 
 

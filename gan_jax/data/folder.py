@@ -145,3 +145,22 @@ def load_files(items: list, size: int = 64, channels: int = 3, progress: bool = 
           f"to {size}x{size}x{channels}.", flush=True)
   stacked = tuple(np.stack(column) for column in zip(*out))
   return (stacked[0] if reader is None else stacked), len(skipped)
+
+
+def class_folders(path: str) -> list[str]:
+  """Sorted names of DIR's first-level sub-folders when they hold every image below DIR
+  and there are at least two of them (the classes); else [] (unlabelled)."""
+  files = list_images(path)
+  top = {os.path.relpath(f, path).split(os.sep)[0] for f in files}
+  if any(os.path.isfile(os.path.join(path, t)) for t in top) or len(top) < 2:
+    return []
+  return sorted(top)
+
+
+def load_classes(path: str, classes: list[str], size: int = 64, channels: int = 3,
+                 progress: bool = True):
+  """(uint8 [N, size, size, channels], int32 labels [N]): `load` of each class
+  sub-folder in turn, labelled with the class's index in `classes`."""
+  parts = [load(os.path.join(path, name), size, channels, progress)[0] for name in classes]
+  labels = np.concatenate([np.full(len(x), i, np.int32) for i, x in enumerate(parts)])
+  return np.concatenate(parts), labels

@@ -33,11 +33,12 @@ def check(config) -> None:
                      f"{', '.join(Z_DISTS)}; e.g. --config.model.z_dist=normal.")
 
 
-def apply(module, variables, x, train: bool):
-  """(output, variables with updated non-param collections) for a Flax module."""
+def apply(module, variables, x, train: bool, **inputs):
+  """(output, variables with updated non-param collections) for a Flax module;
+  `inputs` are further keyword inputs (a conditional network's labels `y`)."""
   if not train:
-    return module.apply(variables, x, train=False), variables
-  out, updates = module.apply(variables, x, train=True, mutable=["batch_stats"])
+    return module.apply(variables, x, train=False, **inputs), variables
+  out, updates = module.apply(variables, x, train=True, mutable=["batch_stats"], **inputs)
   return out, {**variables, **updates}
 
 
@@ -74,12 +75,24 @@ class Gan:
     z = self.latent(key, batch["x"].shape[0], ctx)
     return apply(self.G, g_vars, z, train)
 
+  def critic(self, variables, x, batch):
+    """(D's adversarial output on `x` in train mode, updated variables); `batch` carries
+    what a conditional D also reads (its labels)."""
+    return apply(self.D, variables, x, train=True)
+
   def d_loss(self, d_params, d_collections, batch, fake, key, hp, ctx, d_update, reg_config):
     variables = {**d_collections, "params": d_params}
-    real_out, variables = apply(self.D, variables, batch["x"], train=True)
-    fake_out, variables = apply(self.D, variables, fake, train=True)
+    real_out, variables = self.critic(variables, batch["x"], batch)
+    fake_out, variables = self.critic(variables, fake, batch)
+    return self.adversarial_d_loss(variables, batch, fake, real_out, fake_out, key, hp, ctx,
+                                   d_update, reg_config)
+
+  def adversarial_d_loss(self, variables, batch, fake, real_out, fake_out, key, hp, ctx,
+                         d_update, reg_config):
+    """D's loss pair on its outputs plus the config's regularizers (which see D through
+    `critic`): (loss, (non-param collections, metrics))."""
     adversarial = self.d_loss_fn(real_out, fake_out)
-    d_fn = lambda x: apply(self.D, variables, x, train=True)[0]
+    d_fn = lambda x: self.critic(variables, x, batch)[0]
     penalty, terms = regularizers.total_penalty(
         reg_config, hp, d_fn, batch["x"], fake, key, ctx, d_update)
     metrics = {"d_loss": adversarial, "d_real": jnp.mean(real_out),
@@ -92,19 +105,26 @@ class Gan:
   def g_loss(self, g_params, g_collections, d_vars, batch, key, hp, ctx):
     fake, g_vars = self.generate({**g_collections, "params": g_params}, batch, key, ctx,
                                  train=True)
-    fake_out, _ = apply(self.D, d_vars, fake, train=True)  # D's updates are discarded
+    fake_out, _ = self.critic(d_vars, fake, batch)  # D's updates are discarded
     loss = self.g_loss_fn(fake_out)
     return loss, ({k: v for k, v in g_vars.items() if k != "params"}, {"g_loss": loss})
 
   def conditions(self, n: int, seed: int, data=None, **options) -> dict:
-    """{"z": [n, z_dim]} from `seed` (host arrays); `data` and `options` are unused here."""
-    del data, options
+    """{"z": [n, z_dim]} from `seed` (host arrays); `data` is unused here, and sampling
+    options (e.g. `labels`) are refused: they belong to other method families."""
+    del data
+    given = sorted(k for k, v in options.items() if v is not None)
+    if given:
+      raise ValueError(f"Method {type(self).__name__} ({self.FAMILY}) takes no sampling "
+                       f"options; got {', '.join(given)} (--labels is for class-conditional "
+                       "runs: cgan, projection, acgan).")
     return {"z": np.asarray(self.latent(jax.random.PRNGKey(seed), n))}
 
-  def interpolation_conditions(self, z, seed: int) -> dict:
-    """Conditions for the latent walks of `--interpolate`: the rows of `z` [N, z_dim]
-    (a conditional method adds a fixed label per walk, drawn from `seed`)."""
-    del seed
+  def interpolation_conditions(self, z, seed: int, pairs: int = 1) -> dict:
+    """Conditions for the latent walks of `--interpolate`: the rows of `z` [N, z_dim],
+    `pairs` equal blocks of walks (a conditional method adds a fixed label per block,
+    drawn from `seed`)."""
+    del seed, pairs
     return {"z": np.asarray(z)}
 
   def sample(self, g_vars, conditions: dict) -> dict:

@@ -17,6 +17,9 @@
 - ``paired``: outputs against their targets on held-out pairs (`metrics.paired`): L1, L2,
   PSNR, SSIM, and with the target domain's classifier (`eval.classifier`, default the
   one `classifier.domain` names) FID and the classifier score ("FCN-score" analog).
+- ``conditional``: for class-conditional methods, with ``classifier``: class accuracy
+  w.r.t. the requested labels, intra-FID, intra-class precision / recall, classes
+  covered per requested class, TSTR and TRTR accuracy (`metrics.conditional`).
 
 Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
 that picked it, each feature network's name, weights hash and preprocessing, EMA or
@@ -37,8 +40,8 @@ import numpy as np
 
 from gan_jax import classifier as classifier_lib, sampling
 from gan_jax.cache import cache_dir, load_npz, save_npz
-from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
-                             paired, prdc, toy)
+from gan_jax.metrics import (classifier_metrics, conditional, feature_nets, fid,
+                             inception_score, kid, paired, prdc, toy)
 
 KID_SUBSETS = 100
 IS_SPLITS = 10
@@ -113,7 +116,7 @@ def paired_network(config, progress: bool = True):
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception", "paired")
+  GROUPS = ("toy", "classifier", "inception", "paired", "conditional")
 
   def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -143,6 +146,12 @@ class Evaluator:
             "reason": e.reason, "command": e.command}
         print(f"Note: training without the classifier metrics. {e} (then --mode eval "
               "scores the run).", flush=True)
+    if "conditional" in config.eval.metrics and (
+        "classifier" not in config.eval.metrics or method.FAMILY != "class-conditional"):
+      raise ValueError(f"eval.metrics 'conditional' scores class-conditional methods with "
+                       f"the domain classifier: use eval.metrics=('classifier', "
+                       f"'conditional') with method cgan, projection or acgan (got "
+                       f"{tuple(config.eval.metrics)}, method {config.method!r}).")
     if "inception" in config.eval.metrics:
       try:
         net = feature_nets.inception_v3(config.eval.inception_weights,
@@ -271,4 +280,13 @@ class Evaluator:
             f"Chong & Forsyth 2020: FID of {FID_INF_POINTS} random subsets of the "
             f"{len(features)} samples, sizes {max(2, len(features) // 10)} to "
             f"{len(features)}, linear in 1/N, read at 1/N = 0")
+    if "conditional" in self.config.eval.metrics and "classifier" in self.nets:
+      from gan_jax import data
+      test, _ = data.reference_source(self.config, self.source)
+      real_test = test.arrays(min(self.num_samples, test.size), seed=self.config.seed)
+      real_train = self.source.arrays(len(samples), seed=self.config.seed)
+      group_scores, protocol["conditional"] = conditional.group(
+          record, self.nets["classifier"], self.reference("classifier"), real_test,
+          real_train, seed=self.seed)
+      scores.update(group_scores)
     return scores, protocol

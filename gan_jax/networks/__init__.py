@@ -4,15 +4,20 @@
 which BatchNorm averages its batch statistics (None on one device), so N devices
 compute what one device computes. `d_batch_norm(config.model) -> bool` says whether
 that D normalises over the batch (config validation refuses input-gradient penalties
-on such a D). The module is the registry."""
+on such a D). The module is the registry. The dcgan and resnet families also take
+labels: `G(z, train, y=...)`, `D(x, train, y=...)` once cloned with a class condition
+(`conditional.with_condition`)."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
 
+HELPERS = ("layers", "conditional")  # shared pieces, not network families
+
+
 def names() -> list[str]:
-  return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "layers")
+  return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in HELPERS)
 
 
 def get(name: str):

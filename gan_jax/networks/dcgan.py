@@ -15,6 +15,10 @@ its code). A layer followed by BatchNorm has no bias (BatchNorm's offset replace
 The transposed convolutions are `layers.ConvTranspose` and D's strided convolutions
 `layers.Conv`: nn.ConvTranspose's and nn.Conv's maths and parameters, computed in
 forms that are fast on XLA CPU (bench/vs_torch.py; layers.py says why).
+
+Class-conditional variants (`num_classes`, `condition`; networks/conditional.py): G
+with one-hot(y) concatenated to z or conditional BatchNorm; D with one-hot planes on
+its input, a projection term, or a class head on the flattened features.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import math
 import flax.linen as nn
 import jax.numpy as jnp
 
-from gan_jax.networks import layers
+from gan_jax.networks import conditional, layers
 
 START = {28: 7, 32: 4, 64: 4}  # image size -> G's first spatial size
 
@@ -38,20 +42,24 @@ def num_up(size: int) -> int:
 
 
 class Generator(nn.Module):
-  """z [B, z_dim] -> images [B, size, size, channels] in [-1, 1]."""
+  """z [B, z_dim] (and labels y [B] when conditional) -> images [B, size, size,
+  channels] in [-1, 1]."""
   size: int
   channels: int
   width: int = 64
   norm: str = "batch"
   axis_name: str | None = None
+  num_classes: int = 0
+  condition: str = "none"  # none | concat | batchnorm
 
   @nn.compact
-  def __call__(self, z, train: bool = True):
+  def __call__(self, z, train: bool = True, y=None):
     n_up, s0 = num_up(self.size), START[self.size]
     features = self.width * 2 ** (n_up - 1)
-    norm = lambda: layers.norm(self.norm, self.axis_name, key="model.g_norm",
-                               scale_init=layers.dcgan_scale_init)
+    norm = conditional.generator_norm(self.norm, self.axis_name, y, self.num_classes,
+                                      self.condition, scale_init=layers.dcgan_scale_init)
     bias = self.norm != "batch"
+    z = conditional.generator_input(z, y, self.num_classes, self.condition)
     x = nn.Dense(s0 * s0 * features, use_bias=bias, kernel_init=layers.DCGAN_INIT)(z)
     x = nn.relu(norm()(x.reshape(z.shape[0], s0, s0, features), train))
     for _ in range(n_up - 1):
@@ -64,16 +72,20 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-  """images [B, size, size, C] -> logits [B] (raw; the loss applies any sigmoid)."""
+  """images [B, size, size, C] (and labels y [B] when conditional) -> logits [B] (raw;
+  the loss applies any sigmoid), or (logits, class logits [B, K]) for 'classes'."""
   size: int
   width: int = 64
   norm: str = "batch"
   spectral_norm: bool = False
   axis_name: str | None = None
+  num_classes: int = 0
+  condition: str = "none"  # none | input | projection | classes
 
   @nn.compact
-  def __call__(self, x, train: bool = True):
+  def __call__(self, x, train: bool = True, y=None):
     bias = self.norm != "batch"
+    x = conditional.discriminator_input(x, y, self.num_classes, self.condition)
     for i in range(num_up(self.size)):
       conv = layers.Conv(self.width * 2 ** i, (4, 4), (2, 2), padding="SAME",
                          use_bias=bias or i == 0, kernel_init=layers.DCGAN_INIT)
@@ -84,7 +96,9 @@ class Discriminator(nn.Module):
       x = nn.leaky_relu(x, 0.2)
     x = x.reshape(x.shape[0], -1)
     dense = nn.Dense(1, kernel_init=layers.DCGAN_INIT)
-    return layers.maybe_sn(dense, self.spectral_norm)(x, train)[:, 0]
+    out = layers.maybe_sn(dense, self.spectral_norm)(x, train)[:, 0]
+    return conditional.discriminator_output(out, x, y, self.num_classes, self.condition,
+                                            self.spectral_norm, train)
 
 
 def d_batch_norm(model) -> bool:

@@ -18,13 +18,18 @@ model.d_norm is not read). Nearest upsampling followed by a convolution is one
 `layers.UpsampleConv` (the same maths, 2.25x fewer FLOPs for 3x3 kernels).
 Initialisation as in the SNGAN code: Glorot-uniform, scaled by sqrt(2) in the
 residual branches.
+
+Class-conditional variants (`num_classes`, `condition`; networks/conditional.py), as in
+Miyato & Koyama (2018): G with conditional BatchNorm in every block (or one-hot(y)
+concatenated to z), D with the projection term (or a class head, or label planes on
+its input) on the sum-pooled features.
 """
 from __future__ import annotations
 
 import flax.linen as nn
 import jax.numpy as jnp
 
-from gan_jax.networks import layers
+from gan_jax.networks import conditional, layers
 
 SIZE = 32
 RESIDUAL_INIT = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform")
@@ -51,10 +56,13 @@ class GBlock(nn.Module):
   features: int
   norm: str = "batch"
   axis_name: str | None = None
+  num_classes: int = 0
+  condition: str = "none"
 
   @nn.compact
-  def __call__(self, x, train: bool):
-    norm = lambda: layers.norm(self.norm, self.axis_name, key="model.g_norm")
+  def __call__(self, x, train: bool, y=None):
+    norm = conditional.generator_norm(self.norm, self.axis_name, y, self.num_classes,
+                                      self.condition)
     h = nn.relu(norm()(x, train))
     h = layers.UpsampleConv(self.features, (3, 3), kernel_init=RESIDUAL_INIT)(h)
     h = conv(self.features, 3)(nn.relu(norm()(h, train)))
@@ -84,38 +92,51 @@ class DBlock(nn.Module):
 
 
 class Generator(nn.Module):
-  """z [B, z_dim] -> images [B, 32, 32, channels] in [-1, 1]."""
+  """z [B, z_dim] (and labels y [B] when conditional) -> images [B, 32, 32, channels]
+  in [-1, 1]."""
   channels: int
   width: int = 64
   norm: str = "batch"
   axis_name: str | None = None
+  num_classes: int = 0
+  condition: str = "none"  # none | concat | batchnorm
 
   @nn.compact
-  def __call__(self, z, train: bool = True):
+  def __call__(self, z, train: bool = True, y=None):
     features = 4 * self.width
+    z = conditional.generator_input(z, y, self.num_classes, self.condition)
     x = nn.Dense(4 * 4 * features, kernel_init=SHORTCUT_INIT)(z)
     x = x.reshape(z.shape[0], 4, 4, features)
     for _ in range(3):
-      x = GBlock(features, self.norm, self.axis_name)(x, train)
-    x = nn.relu(layers.norm(self.norm, self.axis_name, key="model.g_norm")(x, train))
+      x = GBlock(features, self.norm, self.axis_name, self.num_classes,
+                 self.condition)(x, train, y)
+    norm = conditional.generator_norm(self.norm, self.axis_name, y, self.num_classes,
+                                      self.condition)
+    x = nn.relu(norm()(x, train))
     return jnp.tanh(conv(self.channels, 3, SHORTCUT_INIT)(x))
 
 
 class Discriminator(nn.Module):
-  """images [B, 32, 32, C] -> logits [B] (raw; the loss applies any sigmoid)."""
+  """images [B, 32, 32, C] (and labels y [B] when conditional) -> logits [B] (raw; the
+  loss applies any sigmoid), or (logits, class logits [B, K]) for 'classes'."""
   width: int = 64
   spectral_norm: bool = False
+  num_classes: int = 0
+  condition: str = "none"  # none | input | projection | classes
 
   @nn.compact
-  def __call__(self, x, train: bool = True):
+  def __call__(self, x, train: bool = True, y=None):
     features, sn = 2 * self.width, self.spectral_norm
+    x = conditional.discriminator_input(x, y, self.num_classes, self.condition)
     x = DBlock(features, down=True, optimized=True, spectral_norm=sn)(x, train)
     x = DBlock(features, down=True, spectral_norm=sn)(x, train)
     x = DBlock(features, down=False, spectral_norm=sn)(x, train)
     x = DBlock(features, down=False, spectral_norm=sn)(x, train)
     x = jnp.sum(nn.relu(x), axis=(1, 2))
     dense = nn.Dense(1, kernel_init=SHORTCUT_INIT)
-    return layers.maybe_sn(dense, sn)(x, train)[:, 0]
+    out = layers.maybe_sn(dense, sn)(x, train)[:, 0]
+    return conditional.discriminator_output(out, x, y, self.num_classes, self.condition,
+                                            sn, train)
 
 
 def d_batch_norm(model) -> bool:

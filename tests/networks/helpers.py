@@ -32,10 +32,14 @@ def variables(module, *args):
   second per parameter shape on CPU, and these tests need valid values, not jax's
   init (test_dcgan checks the initialisation itself). Params ~ N(0, 0.05), scales
   1 + N(0, 0.05), running means 0, variances and sigmas 1, power-iteration u ~ N(0, 1)."""
-  shapes = jax.eval_shape(lambda: module.init(KEY, *args, train=False))
+  return fill(jax.eval_shape(lambda: module.init(KEY, *args, train=False)))
+
+
+def fill(shapes):
+  """Values for a pytree of variable shapes, by the rules of `variables`."""
   rng = np.random.default_rng(0)
 
-  def fill(path, leaf):
+  def value(path, leaf):
     name, shape = str(path[-1].key), leaf.shape
     if name in ("var",) or name.endswith("sigma"):
       return jnp.ones(shape)
@@ -43,7 +47,7 @@ def variables(module, *args):
       return jnp.zeros(shape)
     noise = jnp.asarray(rng.normal(size=shape), jnp.float32)
     return noise if name.endswith("/u") else (name == "scale") + 0.05 * noise
-  return jax.tree_util.tree_map_with_path(fill, shapes)
+  return jax.tree_util.tree_map_with_path(value, shapes)
 
 
 def count(variables):
