@@ -36,6 +36,13 @@ def gan_jax_cache(tmp_path_factory, worker_id):
   os.makedirs(path, exist_ok=True)
   old = os.environ.get("GAN_JAX_CACHE")
   os.environ["GAN_JAX_CACHE"] = path
+  # JAX's persistent compilation cache, shared by the workers and the launch.py
+  # subprocesses of the session: the same step, generator or feature network compiled
+  # by many tests is compiled once (the same executable, so results are unchanged).
+  compiled = os.path.join(path, "jax_compilation_cache")
+  os.environ["JAX_COMPILATION_CACHE_DIR"] = compiled
+  import jax
+  jax.config.update("jax_compilation_cache_dir", compiled)
   yield path
   if old is None:
     os.environ.pop("GAN_JAX_CACHE", None)
