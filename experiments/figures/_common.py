@@ -14,6 +14,8 @@ import time
 
 import numpy as np
 
+from gan_jax import config as config_lib
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -40,13 +42,20 @@ def experiment_config(spec: str, overrides: dict | None = None):
 
 
 def saved_config(workdir: str):
-  """The config a run was trained with (its ``config.json``), for drawing that run."""
+  """The config a run was trained with (its ``config.json``), for drawing that run; keys
+  added to the framework since are filled with their defaults."""
   import ml_collections
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     raise FileNotFoundError(f"{workdir} is not a run (no config.json); train it first.")
   with open(path) as f:
-    return ml_collections.ConfigDict(json.load(f))
+    saved = json.load(f)
+
+  def merge(defaults: dict, values: dict) -> dict:  # saved values over today's defaults
+    return {**defaults, **{k: merge(defaults[k], v) if isinstance(v, dict) and isinstance(
+        defaults.get(k), dict) else v for k, v in values.items()}}
+  # A run saved before a key existed gets the key's default (what the run trained with).
+  return ml_collections.ConfigDict(merge(config_lib.base().to_dict(), saved))
 
 
 def _plain(value):
