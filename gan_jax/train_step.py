@@ -89,16 +89,22 @@ def array_keys(config) -> set[str]:
 
 
 def init_state(config, method, key, example_batch) -> TrainState:
-  """A fresh state; `example_batch` is one host batch {"x": [B, ...], ...}."""
-  k_init, k_run = jax.random.split(key)
-  g_vars, d_vars = method.init(k_init, example_batch)
+  """A fresh state; `example_batch` is one host batch {"x": [B, ...], ...}. Built by one
+  compiled function: run op by op, the networks' initialisers and the optimizers' zeros
+  would each compile on their own (hundreds of small compiles, most of a short run)."""
   g_tx, d_tx = optimizers(config)
   hp = {k: jnp.asarray(v, jnp.float32) for k, v in hparams(config, method).items()}
-  return TrainState(
-      step=jnp.zeros((), jnp.int32), key=k_run, g=g_vars, d=d_vars,
-      g_opt=g_tx.init(g_vars["params"]), d_opt=d_tx.init(d_vars["params"]),
-      ema=jax.tree.map(jnp.copy, g_vars["params"]) if config.ema.decay > 0 else None,
-      hparams=hp, nonfinite_step=jnp.full((), -1, jnp.int32))
+
+  @jax.jit
+  def build(key, example_batch):
+    k_init, k_run = jax.random.split(key)
+    g_vars, d_vars = method.init(k_init, example_batch)
+    return TrainState(
+        step=jnp.zeros((), jnp.int32), key=k_run, g=g_vars, d=d_vars,
+        g_opt=g_tx.init(g_vars["params"]), d_opt=d_tx.init(d_vars["params"]),
+        ema=jax.tree.map(jnp.copy, g_vars["params"]) if config.ema.decay > 0 else None,
+        hparams=hp, nonfinite_step=jnp.full((), -1, jnp.int32))
+  return build(key, example_batch)
 
 
 def all_finite(tree) -> jax.Array:
