@@ -1,9 +1,10 @@
-"""Every experiment's smoke config trains (new experiment files join automatically),
-samples and evaluates in-process, and one experiment of each method family goes
-through launch.py as the README documents it, from a clean copy of the repository (the files a fresh clone has; no
-artifacts/, no runs/): train -> sample -> eval, each a `python launch.py` subprocess.
-Afterwards `git status` of the copy is clean. The others train in-process: the same
-code without three interpreter starts and compiles each (the suite's time budget).
+"""Every experiment's smoke config trains, samples and evaluates in-process (new
+experiment files join automatically), and one experiment of each method family goes
+through launch.py as the README documents it, from a clean copy of the repository (the
+files a fresh clone has; no artifacts/, no runs/): train -> sample -> eval, each a
+`python launch.py` subprocess; afterwards `git status` of the copy is clean. Only one
+per family runs as subprocesses: three interpreter starts per experiment do not fit the
+suite's time budget, and the code below launch.py's flag parsing is the same.
 
 The image metrics' classifier comes from $GAN_JAX_CACHE as on a user's machine: the
 session's cache (conftest.py), where the `smoke_classifier` fixture builds the smoke
