@@ -93,6 +93,9 @@ def main(argv):
     parallel.initialize_distributed()
   from gan_jax import experiment, train
   del argv
+  if _LABELS.value is not None and (_MODE.value != "sample" or _INTERPOLATE.value):
+    raise ValueError("--labels chooses the classes of --mode sample (without "
+                     "--interpolate); drop it for this mode.")
   config = _CONFIG.value
   spec = _config_spec(sys.argv)
   workdir = _WORKDIR.value or os.path.join(

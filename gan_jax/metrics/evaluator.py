@@ -187,6 +187,22 @@ class Evaluator:
             "net": net.sha256, "preprocess": net.preprocess,
             "pipeline": feature_pipeline_version()}
 
+  def tstr_data(self, n: int):
+    """((images, labels) TSTR/TRTR test on, (images, labels) TRTR trains on): the
+    reference split and up to n training examples; where the reference split is the
+    training data itself (a folder, eval.reference_split='train'), disjoint rows of it,
+    so that neither classifier is tested on what it trained on."""
+    from gan_jax import data
+    test, _ = data.reference_source(self.config, self.source)
+    if test is not self.source:
+      return (test.arrays(min(self.num_samples, test.size), seed=self.config.seed),
+              self.source.arrays(min(n, self.source.size), seed=self.config.seed))
+    x, y = self.source.arrays()
+    rows = np.random.default_rng(self.config.seed).permutation(len(x))
+    n_test = min(self.num_samples, len(x) // 2)
+    test_rows, train_rows = rows[:n_test], rows[n_test:][:n]
+    return (x[test_rows], y[test_rows]), (x[train_rows], y[train_rows])
+
   def reference(self, group: str):
     """Real features of `group`'s network, cached on disk keyed by `reference_key`."""
     if group in self._reference:
@@ -281,10 +297,7 @@ class Evaluator:
             f"{len(features)} samples, sizes {max(2, len(features) // 10)} to "
             f"{len(features)}, linear in 1/N, read at 1/N = 0")
     if "conditional" in self.config.eval.metrics and "classifier" in self.nets:
-      from gan_jax import data
-      test, _ = data.reference_source(self.config, self.source)
-      real_test = test.arrays(min(self.num_samples, test.size), seed=self.config.seed)
-      real_train = self.source.arrays(len(samples), seed=self.config.seed)
+      real_test, real_train = self.tstr_data(len(samples))
       group_scores, protocol["conditional"] = conditional.group(
           record, self.nets["classifier"], self.reference("classifier"), real_test,
           real_train, seed=self.seed)

@@ -196,3 +196,15 @@ def test_bad_labels_and_class_counts_are_refused():
   unlabelled = images.ImageSource(np.zeros((8, 28, 28, 1), np.uint8), None, 4, 0)
   with pytest.raises(ValueError, match="has no labels"):
     data.check_classes(method_config("cgan"), unlabelled)
+
+
+def test_cgan_discriminator_reads_y_as_input_planes():
+  """cGAN's D sees one-hot planes of y beside the image (C + K input channels), so the
+  same image with another label gets another score."""
+  method = methods.get("cgan").build(method_config("cgan"), SHAPE)
+  _, d_vars = fast_init(method, fashion_batch())
+  assert d_vars["params"]["Conv_0"]["kernel"].shape[2] == SHAPE[-1] + 10
+  x = fashion_batch(4)["x"]
+  d3 = method.discriminate(d_vars, x, np.full(4, 3, np.int32))
+  d7 = method.discriminate(d_vars, x, np.full(4, 7, np.int32))
+  assert float(jnp.abs(d3 - d7).min()) > 1e-6

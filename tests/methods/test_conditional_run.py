@@ -56,14 +56,16 @@ def test_launch_labels_flag_and_interpolate(run):
   config, workdir = run
   launch = lambda *args: subprocess.run(
       [sys.executable, os.path.join(ROOT, "launch.py"), "--config", SPEC, "--workdir", workdir,
-       "--config.model.width=16", "--config.data.batch_size=64", "--mode", "sample", "--noprogress", *args], cwd=ROOT,
-      capture_output=True, text=True, timeout=600)
+       "--config.model.width=16", "--config.data.batch_size=64", "--mode", "sample",
+       "--noprogress", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
   out = launch("--num_samples", "10", "--labels", "3,7")
   assert out.returncode == 0, out.stderr[-2000:]
   with np.load(os.path.join(workdir, "samples.npz")) as f:
     assert np.array_equal(f["y"], [3, 7] * 5) and f["x"].shape == (10, 28, 28, 1)
   out = launch("--labels", "3,x")
   assert out.returncode != 0 and "--labels must be class indices" in out.stderr
+  out = launch("--labels", "3", "--interpolate")
+  assert out.returncode != 0 and "--labels chooses the classes of --mode sample" in out.stderr
   x, _ = train.interpolation_images(config, workdir, pairs=4, steps=5)
   rows = x.reshape(4, 2, 5, -1)  # per pair: a linear and a spherical walk at one class
   assert np.abs(rows[:, :, 1:] - rows[:, :, :-1]).mean() > 0  # z moves along a walk

@@ -1,4 +1,6 @@
 """The conditional scores on constructed inputs whose answers are known."""
+import os
+
 import numpy as np
 import pytest
 
@@ -46,3 +48,28 @@ def test_too_few_samples_per_class_is_an_error():
   fake, y = labelled_features(rng, 3)
   with pytest.raises(ValueError, match="class 0 has 3. Raise eval.num_samples"):
     conditional.conditional_scores(np.eye(4)[y], fake, y, real, real_y)
+
+
+def test_tstr_data_on_the_training_split_uses_disjoint_rows_and_fits_small_sets(tmp_path):
+  """Where the reference split is the training data (a folder has no test split), TSTR's
+  and TRTR's test rows are not among TRTR's training rows; a set smaller than
+  eval.num_samples gives what it has instead of failing."""
+  from PIL import Image
+  from gan_jax import config as config_lib, data
+  from gan_jax.metrics import evaluator
+  for c in ("a", "b"):
+    os.makedirs(tmp_path / c)
+    for i in range(15):
+      value = 8 * i + (128 if c == "b" else 0)
+      Image.fromarray(np.full((8, 8), value, np.uint8)).save(tmp_path / c / f"{i}.png")
+  config = config_lib.base()
+  config.data.name, config.data.path = "folder", str(tmp_path)
+  config.data.image_size, config.data.channels, config.data.batch_size = 8, 1, 4
+  config.eval.metrics, config.eval.num_samples = (), 10_000
+  source = data.get_source(config)
+  ev = evaluator.Evaluator(config, None, source)
+  (x_test, y_test), (x_train, y_train) = ev.tstr_data(10_000)
+  assert len(x_test) == 15 and len(x_train) == 15 and set(y_train) == {0, 1}
+  test_values = {float(v) for v in x_test[:, 0, 0, 0]}
+  assert not test_values & {float(v) for v in x_train[:, 0, 0, 0]}
+  assert len(test_values) == 15
