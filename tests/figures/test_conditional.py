@@ -16,6 +16,10 @@ def test_conditional_figure_trains_draws_and_tabulates(tmp_path, smoke_classifie
     assert 0 <= s["class_accuracy"] <= 1 and 0 < s["fid"] < 1e4 and 0 < s["intra_fid"] < 1e4
     assert 0 <= s["tstr_acc"] <= 1 and 0.2 < s["trtr_acc"] <= 1
     assert 1 <= s["classes_covered_per_class"] <= 10
+    # scored per requested class, all ten, and the overall accuracy is their mean
+    # (1,000 balanced samples): a sample/label misalignment would break either
+    per_class = [s[f"class_accuracy/{c}"] for c in range(10)]
+    assert abs(sum(per_class) / 10 - s["class_accuracy"]) < 1e-6
   assert out["results"]["projection"]["loss"] == "hinge"
   assert os.path.getsize(tmp_path / "conditional.png") > 20_000
   md = open(tmp_path / "conditional.md").read()
