@@ -12,6 +12,9 @@
 - ``paired``: outputs against their targets on held-out pairs (`metrics.paired`): L1, L2,
   PSNR, SSIM, and with the target domain's classifier (`eval.classifier`, default the
   one `classifier.domain` names) FID and the classifier score ("FCN-score" analog).
+- ``speech``: enhanced speech against the clean utterances (`metrics.speech`): PESQ
+  (narrow-band, 8 kHz), STOI, segmental SNR and the composite CSIG / CBAK / COVL, over
+  all held-out utterances and per test SNR, with the same scores of the noisy input.
 
 Each call returns ``(scores, protocol)``: sample counts, the real split, each feature
 network's name and weights hash, EMA or raw weights, the seed and the code's git
@@ -78,7 +81,7 @@ def paired_network(config):
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception", "paired")
+  GROUPS = ("toy", "classifier", "inception", "paired", "speech")
 
   def __init__(self, config, method, source, conditions=None):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -163,6 +166,10 @@ class Evaluator:
           "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ sample"}
     if "paired" in self.config.eval.metrics:
       group_scores, protocol["paired"] = paired.scores(record, self.paired_net)
+      scores.update(group_scores)
+    if "speech" in self.config.eval.metrics:
+      from gan_jax.metrics import speech
+      group_scores, protocol["speech"] = speech.scores(record, self.config.data.sample_rate)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)
