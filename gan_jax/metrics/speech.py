@@ -6,7 +6,8 @@ reports them (Pascual et al., 2017).
 - ``pesq``: ITU-T P.862 narrow-band through the `pesq` package (mode 'nb', 8 kHz),
   which returns the P.862.1 MOS-LQO; ``pesq_raw`` is the raw P.862 score, the inverse of
   P.862.1's mapping MOS-LQO = 0.999 + 4 / (1 + exp(-1.4945 raw + 4.6607)).
-- ``stoi``: short-time objective intelligibility (Taal et al., 2011) from `pystoi`.
+- ``stoi``: short-time objective intelligibility (Taal et al., 2011) from `pystoi` (NaN,
+  left out of the means, for signals with under 30 non-silent 25.6 ms frames).
 - ``ssnr``, ``llr``, ``wss``: segmental SNR, log-likelihood ratio and weighted spectral
   slope exactly as the reference `composite.m` (Loizou, "Speech enhancement: theory and
   practice", 2007; the MATLAB code of Hu & Loizou, UT Dallas): 30 ms frames every 7.5 ms
@@ -200,8 +201,13 @@ def composite(pesq_score: float, llr_value: float, wss_value: float, ssnr: float
 
 
 def stoi(clean, processed, fs: int) -> float:
+  """STOI; NaN where pystoi finds fewer than 30 non-silent frames (it returns 1e-5)."""
+  import warnings
   from pystoi import stoi as stoi_fn
-  return float(stoi_fn(np.asarray(clean, np.float64), np.asarray(processed, np.float64), fs))
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    value = float(stoi_fn(np.asarray(clean, np.float64), np.asarray(processed, np.float64), fs))
+  return float("nan") if value == 1e-5 else value
 
 
 def signal_scores(clean, processed, fs: int) -> dict:
@@ -245,14 +251,15 @@ def scores(record: dict, fs: int) -> tuple[dict, dict]:
   noisy = [signal_scores(s["clean"], s["noisy"], fs) for s in signals]
   out = {**summarise(enhanced, snrs), **summarise(noisy, snrs, "input_"),
          "num_signals": len(signals), "num_segments": int(len(record["x"])),
-         "pesq_failed": int(sum(not math.isfinite(s["pesq"]) for s in enhanced))}
+         "pesq_failed": int(sum(not math.isfinite(s["pesq"]) for s in enhanced)),
+         "stoi_failed": int(sum(not math.isfinite(s["stoi"]) for s in enhanced))}
   protocol = {
       "signals": "held-out segments joined into whole utterances (consecutive offsets of "
                  "one utterance and SNR), unpadded; signals under 0.25 s left out",
       "sample_rate": int(fs),
       "pesq": "pesq package (P.862), mode nb at 8 kHz: MOS-LQO (P.862.1); pesq_raw: raw "
               "P.862 by inverting the P.862.1 mapping; NaN (failed) left out of means",
-      "stoi": "pystoi, extended=False",
+      "stoi": "pystoi, extended=False; NaN (under 30 non-silent frames) left out of means",
       "ssnr_llr_wss": "composite.m (Hu & Loizou): 30 ms frames, 75% overlap, segSNR "
                       "clipped to [-10, 35] dB; LLR and WSS: mean of the lowest 95%",
       "composite": "Hu & Loizou (2008) Eqs. 12-14 from raw PESQ (8 kHz), LLR, WSS, segSNR; "
