@@ -70,8 +70,12 @@ def systems(args) -> tuple[dict, dict, dict]:
   fs = int(_common.saved_config(workdir).data.sample_rate)
   records["Wiener"] = wiener_record(records["SEGAN"], fs)
   records = {"Noisy": {**records["SEGAN"], "x": records["SEGAN"]["noisy"]}, **records}
-  order = ("Noisy", "Wiener", "L1-only", "SEGAN")
-  scores = {k: speech.scores(records[k], fs)[0] for k in order}
+  segan = speech.scores(records["SEGAN"], fs)[0]  # with the noisy input's scores
+  scores = {"Noisy": {k[len("input_"):]: v for k, v in segan.items() if k.startswith("input_")}}
+  scores["Noisy"]["num_signals"] = segan["num_signals"]
+  for k in ("Wiener", "L1-only"):
+    scores[k] = speech.scores(records[k], fs, with_input=False)[0]
+  scores["SEGAN"] = {k: v for k, v in segan.items() if not k.startswith("input_")}
   return scores, records, steps
 
 

@@ -235,9 +235,10 @@ def summarise(per_signal: list[dict], snrs: list[float], prefix: str = "") -> di
   return out
 
 
-def scores(record: dict, fs: int) -> tuple[dict, dict]:
+def scores(record: dict, fs: int, with_input: bool = True) -> tuple[dict, dict]:
   """(scores, protocol) of a sample record {"noisy", "clean", "x", "lengths", and
-  "utterance", "offset", "snr" where known} at sample rate `fs`."""
+  "utterance", "offset", "snr" where known} at sample rate `fs`; `with_input`: also the
+  noisy input's scores (``input_<score>``)."""
   for key in ("noisy", "clean", "x"):
     if key not in record:
       raise ValueError(f"eval.metrics 'speech' needs speech records ({key!r} missing); use "
@@ -248,11 +249,13 @@ def scores(record: dict, fs: int) -> tuple[dict, dict]:
     raise ValueError("No held-out signal of at least 0.25 s to score.")
   snrs = [s["snr"] for s in signals]
   enhanced = [signal_scores(s["clean"], s["x"], fs) for s in signals]
-  noisy = [signal_scores(s["clean"], s["noisy"], fs) for s in signals]
-  out = {**summarise(enhanced, snrs), **summarise(noisy, snrs, "input_"),
-         "num_signals": len(signals), "num_segments": int(len(record["x"])),
+  out = summarise(enhanced, snrs)
+  if with_input:
+    out.update(summarise([signal_scores(s["clean"], s["noisy"], fs) for s in signals], snrs,
+                         "input_"))
+  out.update({"num_signals": len(signals), "num_segments": int(len(record["x"])),
          "pesq_failed": int(sum(not math.isfinite(s["pesq"]) for s in enhanced)),
-         "stoi_failed": int(sum(not math.isfinite(s["stoi"]) for s in enhanced))}
+         "stoi_failed": int(sum(not math.isfinite(s["stoi"]) for s in enhanced))})
   protocol = {
       "signals": "held-out segments joined into whole utterances (consecutive offsets of "
                  "one utterance and SNR), unpadded; signals under 0.25 s left out",
