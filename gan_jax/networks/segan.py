@@ -125,3 +125,8 @@ def build(config, data_shape, axis_name=None):
   c = widths(int(m.width), int(m.depth))
   return (Generator(c, int(m.kernel_size), bool(m.skips)),
           Discriminator(c, int(m.kernel_size), m.d_norm, axis_name))
+
+
+def d_batch_norm(model) -> bool:
+  """Whether D normalises over the batch: its normalisation is model.d_norm."""
+  return model.d_norm == "batch"
