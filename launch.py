@@ -120,9 +120,10 @@ def main(argv):
     train.interpolate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
   elif _MODE.value == "sample":
     train.sample(config, workdir, _NUM_SAMPLES.value, allow_config_change=_ALLOW_CHANGE.value,
-                 **_label_option(_LABELS.value))
+                 progress=_PROGRESS.value, **_label_option(_LABELS.value))
   else:
-    train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
+    train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
+                   progress=_PROGRESS.value)
 
 
 if __name__ == "__main__":
