@@ -36,6 +36,9 @@ _ALLOW_CHANGE = flags.DEFINE_bool(
     "Resume (or sample / eval) with a config that differs from the run's: changed "
     "learning rates, betas, loss / penalty weights and EMA decay apply from the next step.")
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
+_COMPILATION_CACHE = flags.DEFINE_bool(
+    "compilation_cache", True, "Keep compiled steps in JAX's persistent cache "
+    "($GAN_JAX_CACHE/jax_compilation_cache) so the next process on this run skips compiling.")
 _DISTRIBUTED = flags.DEFINE_bool(
     "distributed", False, "Call jax.distributed.initialize() first (multi-host runs).")
 
@@ -88,6 +91,9 @@ def _label_option(labels) -> dict:
 
 
 def main(argv):
+  if _COMPILATION_CACHE.value:
+    from gan_jax import cache
+    cache.enable_compilation_cache()
   if _DISTRIBUTED.value:
     from gan_jax import parallel
     parallel.initialize_distributed()
@@ -120,9 +126,10 @@ def main(argv):
     train.interpolate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
   elif _MODE.value == "sample":
     train.sample(config, workdir, _NUM_SAMPLES.value, allow_config_change=_ALLOW_CHANGE.value,
-                 **_label_option(_LABELS.value))
+                 progress=_PROGRESS.value, **_label_option(_LABELS.value))
   else:
-    train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
+    train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
+                   progress=_PROGRESS.value)
 
 
 if __name__ == "__main__":

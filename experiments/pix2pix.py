@@ -10,6 +10,8 @@ Args:
   ``path_a=``, ``path_b=`` (folder_pairs by file name), ``size=`` (image size; 0: the
   data set's, 32 for edges2fashion and mosaic, 64 for fonts);
 - ``loss=l1|gan|cgan|l1+gan|l1+cgan`` (the paper's Table 1 objectives; lambda = 100);
+- ``l1_weight=`` lambda for the objectives with L1 (0: the paper's 100; fonts at this
+  budget do better with 10, docs/figures.md);
 - ``patch=1|16|34|70|142|286|full`` (D's receptive field; Table 2);
 - ``g=unet|encdec`` (with or without the skip connections; Fig. 5);
 - ``steps=`` (0: the default), ``smoke``.
@@ -35,7 +37,7 @@ DATA = ("edges2fashion", "mosaic", "fonts", "folder_pairs")
 
 def get_config(arg=None):
   arg = config_lib.parse_arg(arg, data="edges2fashion", path="", path_a="", path_b="",
-                             size=0, loss="l1+cgan", patch="70", g="unet", steps=0,
+                             size=0, loss="l1+cgan", l1_weight=0.0, patch="70", g="unet", steps=0,
                              smoke=False)
   if arg.loss not in LOSSES:
     raise ValueError(f"loss={arg.loss!r}: use one of {', '.join(LOSSES)}.")
@@ -60,6 +62,11 @@ def get_config(arg=None):
 
   c.loss.name = "nonsaturating"
   c.loss.gan_weight = gan_weight
+  if arg.l1_weight:
+    if not content_weight:
+      raise ValueError(f"l1_weight={arg.l1_weight:g} with loss={arg.loss}, which has no L1 "
+                       "term: use loss=l1, l1+gan or l1+cgan.")
+    content_weight = arg.l1_weight
   c.loss.content_weight = content_weight   # lambda, the L1 weight (Eq. 4)
 
   for net in ("g", "d"):

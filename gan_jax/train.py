@@ -94,13 +94,14 @@ def train(config, workdir: str, allow_config_change: bool = False, progress: boo
 class _Member:
   """One run of a population: its config, workdir and everything written there."""
 
-  def __init__(self, config, workdir, source, run, allow_config_change):
+  def __init__(self, config, workdir, source, run, allow_config_change, progress=True):
     self.config, self.workdir, self.source = config, workdir, source
     self.allow_config_change = allow_config_change
     self.primary = parallel.is_primary()  # only process 0 writes logs, pictures, scores
     checkpoint.check_writable(workdir)
     self.ckpt = checkpoint.Checkpointer(workdir, keep=config.ckpt.keep)
-    self.evaluator = (evaluator_lib.Evaluator(config, run.method, source, run.conditions)
+    self.evaluator = (evaluator_lib.Evaluator(config, run.method, source, run.conditions,
+                                              progress=progress)
                       if self.primary else None)
     self.fixed = run.conditions(config.sample.num, config.seed + 20_000)
     self.real_fixed = source.reference(config.sample.num, config.seed)
@@ -201,7 +202,7 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
   members = []
   try:
     for c, w, src in zip(configs, workdirs, sources):
-      members.append(_Member(c, w, src, run, allow_config_change))
+      members.append(_Member(c, w, src, run, allow_config_change, progress))
     fresh = [jax.device_get(step_lib.init_state(c, run.method, jax.random.PRNGKey(c.seed),
                                                 src.batch(0)))
              for c, src in zip(configs, sources)]  # on the host: the step donates its input
@@ -221,7 +222,7 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
 
 
 def sample(config, workdir: str, num_samples: int, allow_config_change: bool = False,
-           **options) -> str:
+           progress: bool = True, **options) -> str:
   """Writes DIR/samples.npz from the latest checkpoint: the method family's keys
   (`method.sample_arrays`: `x` float32 [N, ...] and e.g. the requested labels `y`, or a
   paired method's `a`, `b` and `y` where the data are labelled), and the files the
@@ -231,7 +232,7 @@ def sample(config, workdir: str, num_samples: int, allow_config_change: bool = F
   state, _, step = run.restore(workdir, allow_config_change)
   conditions = run.conditions(num_samples, config.seed + 30_000, **options)
   rec = sampling.record(run.method, run.generator_variables(state), conditions,
-                        progress=True)
+                        progress=progress)
   path = os.path.join(workdir, "samples.npz")
   arrays = run.method.sample_arrays(rec)
   np.savez(path, **arrays)
@@ -267,12 +268,13 @@ def interpolate(config, workdir: str, pairs: int = 8, steps: int = 10,
   return path
 
 
-def evaluate(config, workdir: str, allow_config_change: bool = False) -> dict:
+def evaluate(config, workdir: str, allow_config_change: bool = False,
+             progress: bool = True) -> dict:
   """Writes DIR/eval.json: every score with its protocol, from the latest checkpoint."""
   run = Run(config)
   state, _, step = run.restore(workdir, allow_config_change)
-  scores, protocol = evaluator_lib.Evaluator(config, run.method, run.source, run.conditions)(
-      state, step, progress=True)
+  scores, protocol = evaluator_lib.Evaluator(config, run.method, run.source, run.conditions,
+                                             progress=progress)(state, step, progress=progress)
   result = {"scores": scores, "protocol": protocol}
   with open(os.path.join(workdir, "eval.json"), "w") as f:
     json.dump(result, f, indent=2)

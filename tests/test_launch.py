@@ -9,15 +9,20 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def launch(*args, cwd=ROOT):
+def launch(*args, cwd=ROOT, env=None):
   return subprocess.run([sys.executable, os.path.join(ROOT, "launch.py"), *args], cwd=cwd,
-                        capture_output=True, text=True, timeout=600)
+                        capture_output=True, text=True, timeout=600, env=env)
 
 
 def test_train_then_sample(tmp_path):
+  """... and launch.py keeps compiled executables in the user cache (JAX's persistent
+  compilation cache), so later processes on the run skip compiling."""
+  env = {k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"}
+  env.update(GAN_JAX_CACHE=str(tmp_path / "cache"), JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
   out = launch("--config", "experiments/gan.py:smoke,data=swissroll,loss=hinge", "--noprogress",
-               "--config.train.steps=10")
+               "--config.train.steps=10", env=env)
   assert out.returncode == 0, out.stderr[-2000:]
+  assert os.listdir(tmp_path / "cache" / "jax_compilation_cache")
   workdir = out.stdout.split("workdir: ")[1].split()[0]
   assert workdir.startswith("runs/gan-")
   full = os.path.join(ROOT, workdir)

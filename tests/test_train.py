@@ -217,3 +217,20 @@ def test_unwritable_or_full_workdir_is_reported_before_training(make_config, tmp
   with pytest.raises(OSError, match=r"has 0.0 MiB free; this run's checkpoints need about"):
     train.train(make_config("gan.py:smoke"), str(tmp_path / "full"), progress=False)
   assert not os.path.exists(tmp_path / "full" / "metrics.jsonl")
+
+
+def test_no_progress_reaches_the_classifier_build(make_config, tmp_path, monkeypatch):
+  """`--noprogress` also silences the bars of what a run builds on the way (the domain
+  classifier's training): non-interactive logs stay readable."""
+  seen = []
+
+  class Recorder(train.evaluator_lib.Evaluator):
+    def __init__(self, *args, progress=True, **kwargs):
+      seen.append(progress)
+      raise KeyboardInterrupt  # stop before any training
+
+  monkeypatch.setattr(train.evaluator_lib, "Evaluator", Recorder)
+  config = make_config("gan.py:smoke,data=ring8")
+  with pytest.raises(KeyboardInterrupt):
+    train.train(config, str(tmp_path), progress=False)
+  assert seen == [False]

@@ -54,6 +54,8 @@ ROWS = [
     ("generator", "U-Net", "e2f_l1cgan", ""),
     ("fonts", "L1", "fonts_l1", "data=fonts,loss=l1"),
     ("fonts", "L1+cGAN", "fonts_l1cgan", "data=fonts"),
+    ("fonts", "L1+cGAN, lambda 10, 3,000 steps", "fonts_l1cgan_w10",
+     "data=fonts,l1_weight=10,steps=3000"),
 ]
 SMOKE_RUNS = ("e2f_l1", "e2f_l1cgan")  # what --smoke trains (the rest: not run)
 # Isola et al. (2017, arXiv:1611.07004v3), Cityscapes labels -> photo FCN-scores

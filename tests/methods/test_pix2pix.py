@@ -121,3 +121,10 @@ def test_the_objective_sweep_matches_the_loss_switches():
   for loss, member in zip(LOSSES, module.get_sweep()):
     config = experiment_config(f"pix2pix.py:loss={loss}")
     assert member == {k: config[k.split(".")[0]][k.split(".")[1]] for k in keys}
+
+
+def test_l1_weight_sets_lambda_only_for_objectives_with_l1():
+  assert experiment_config("pix2pix.py:smoke,l1_weight=10").loss.content_weight == 10.0
+  assert experiment_config("pix2pix.py:smoke,loss=l1,l1_weight=30").loss.content_weight == 30.0
+  with pytest.raises(ValueError, match="loss=cgan, which has no L1 term"):
+    experiment_config("pix2pix.py:smoke,loss=cgan,l1_weight=10")
