@@ -13,6 +13,15 @@ affine copies (`augment`: scale 0.85-1.1, shift up to 1/10 of the size) at
 `data.image_size` (32: the 64-px glyphs are resized for it). It scores translated
 *test* characters that G never saw: pix2pix's "FCN-score" analog. Its info records its
 accuracy on held-out affine copies and on the Kai glyphs (the untranslated inputs).
+
+Unpaired glyphs (`fonts_unpaired`, Kai <-> Ming) are scored by two more:
+- `data.name=fonts_both`: the same character classifier trained on both fonts (each
+  character's Kai and Ming glyph, one label), so it recognises a character in either
+  style: content preservation of translations in both directions;
+- `data.name=fonts_style`: a Kai (0) / Ming (1) style classifier trained on the
+  *training* characters' glyphs in both fonts and tested on the test characters' (held
+  out: a translated test character is a glyph it never saw either), for the share of
+  translations in the target style.
 """
 from __future__ import annotations
 
@@ -52,8 +61,11 @@ class ConvNet(nn.Module):
 # The classifier that judges a data set's (target) images, by data.name.
 DOMAINS = {"fashion_mnist": "fashion_mnist", "mnist": "mnist", "edges2fashion": "fashion_mnist",
            "mosaic": "fashion_mnist", "sneaker2boot": "fashion_mnist", "fonts": "fonts",
-           "fonts_unpaired": "fonts"}
-GLYPHS = ("fonts",)
+           "fonts_unpaired": "fonts_style"}
+# The classifier that recognises the content of a data set's images in either domain.
+CONTENT = {"fonts_unpaired": "fonts_both"}
+GLYPHS = ("fonts", "fonts_both", "fonts_style")
+STYLES = ("kai", "ming")  # fonts_style labels: 0 Kai (fonts_unpaired's A), 1 Ming (B)
 SHIFT, SCALES = 0.1, (0.85, 1.1)  # glyph augmentation: shift (x size), scale range
 
 
@@ -86,17 +98,27 @@ def augment(images, key):
 
 
 def _glyph_arrays(config):
-  """(train x, train y, test x, test y, extra test sets) for the character classifier:
-  Ming glyphs of every character at data.image_size; test = seeded affine copies; the
-  Kai glyphs as an extra set."""
+  """(train x, train y, test x, test y, extra test sets) for the glyph classifiers, at
+  data.image_size: `fonts` the characters of the Ming glyphs, test = seeded affine copies,
+  the Kai glyphs as an extra set; `fonts_both` the characters of both fonts' glyphs, test =
+  affine copies of both; `fonts_style` Kai 0 / Ming 1 on the training characters, test =
+  the test characters' glyphs."""
   from gan_jax.data import fonts, images as images_lib
   glyphs = fonts.load(fonts.SIZE, config.data.limit, progress=False)
   size = config.data.image_size or fonts.SIZE
   ming, kai = (images_lib.to_float(images_lib.fit_all(glyphs[s], size, 0))
                for s in ("ming", "kai"))
   labels = np.arange(len(ming), dtype=np.int32)
-  test_x = np.asarray(augment(ming, jax.random.PRNGKey(config.seed + 1)))
-  return ming, labels, test_x, labels, {"kai": (kai, labels)}
+  copies = lambda x: np.asarray(augment(x, jax.random.PRNGKey(config.seed + 1)))
+  if config.data.name == "fonts_both":
+    x, y = np.concatenate([ming, kai]), np.concatenate([labels, labels])
+    return x, y, copies(x), y, {"kai": (kai, labels), "ming": (ming, labels)}
+  if config.data.name == "fonts_style":
+    train, test = (fonts.split_rows(glyphs, split) for split in ("train", "test"))
+    style = lambda rows: (np.concatenate([kai[rows], ming[rows]]), np.repeat(
+        np.arange(2, dtype=np.int32), len(rows)))
+    return (*style(train), *style(test), {})
+  return ming, labels, copies(ming), labels, {"kai": (kai, labels)}
 
 
 def params_hash(variables) -> str:
@@ -153,8 +175,13 @@ def train(config, workdir: str, progress: bool = True) -> dict:
           "num_classes": model.num_classes, "sha256": params_hash(variables),
           "input_shape": list(train_x.shape[1:]), "seed": int(config.seed)}
   if glyphs:
-    info["test_set"] = "affine copies (augment, seed + 1) of every Ming glyph"
-    info["characters"] = f"fonts.load(limit={config.data.limit}) characters, label = index"
+    info["test_set"] = {
+        "fonts": "affine copies (augment, seed + 1) of every Ming glyph",
+        "fonts_both": "affine copies (augment, seed + 1) of every Kai and Ming glyph",
+        "fonts_style": "the test characters' Kai and Ming glyphs (never trained on)",
+    }[config.data.name]
+    info["characters"] = f"fonts.load(limit={config.data.limit}) characters, label = " + (
+        "0 Kai, 1 Ming" if config.data.name == "fonts_style" else "index")
   for name, (x, y) in extra.items():
     info[f"{name}_accuracy"] = float(np.mean(predict(model, variables, x).argmax(-1) == y))
   save(workdir, variables, info)

@@ -122,6 +122,7 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.eval.metrics = ("toy",)
   c.eval.reference_split = "test"   # real data that image scores compare against
   c.eval.classifier = ""            # domain classifier dir ("": artifacts/classifier_<data>)
+  c.eval.content_classifier = ""    # unpaired: content classifier dir ("": the data's default)
   c.eval.inception_weights = ""     # .npz for eval.metrics 'inception' (docs/inception_weights.md)
   c.sweep = ml_collections.ConfigDict()
   c.sweep.vectorize = True  # run members that differ only in array values as one vmap
@@ -156,10 +157,13 @@ def smoke(c: ml_collections.ConfigDict) -> None:
 
 
 def optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
-              schedule: str = "constant") -> ml_collections.ConfigDict:
+              schedule: str = "constant", decay_start: float = 0.5
+              ) -> ml_collections.ConfigDict:
   """An optimizer entry: `name` is adam | rmsprop | sgd; b1/b2 are Adam's betas;
-  `schedule` is constant | linear (decay to 0 at train.steps)."""
-  return ml_collections.ConfigDict(dict(name=name, lr=lr, b1=b1, b2=b2, schedule=schedule))
+  `schedule` is constant | linear (decay to 0 at train.steps) | linear_after (constant
+  for the first `decay_start` share of train.steps, then linear decay to 0)."""
+  return ml_collections.ConfigDict(dict(name=name, lr=lr, b1=b1, b2=b2, schedule=schedule,
+                                        decay_start=decay_start))
 
 
 def regularizer(weight: float = 0.0, every: int = 1, **kwargs) -> ml_collections.ConfigDict:

@@ -12,6 +12,9 @@
 - ``paired``: outputs against their targets on held-out pairs (`metrics.paired`): L1, L2,
   PSNR, SSIM, and with the target domain's classifier (`eval.classifier`, default the
   one `classifier.domain` names) FID and the classifier score ("FCN-score" analog).
+- ``unpaired``: both directions of an unpaired translation on held-out examples
+  (`metrics.unpaired`): cycle errors, the share of translations in the target domain,
+  content preservation and FID per direction.
 
 Each call returns ``(scores, protocol)``: sample counts, the real split, each feature
 network's name and weights hash, EMA or raw weights, the seed and the code's git
@@ -31,7 +34,7 @@ import numpy as np
 from gan_jax import sampling
 from gan_jax.cache import cache_dir, load_npz, save_npz
 from gan_jax.metrics import (classifier_metrics, feature_nets, fid, inception_score, kid,
-                             paired, prdc, toy)
+                             paired, prdc, toy, unpaired)
 
 KID_SUBSETS = 100
 IS_SPLITS = 10
@@ -78,7 +81,7 @@ def paired_network(config):
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception", "paired")
+  GROUPS = ("toy", "classifier", "inception", "paired", "unpaired")
 
   def __init__(self, config, method, source, conditions=None):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -102,6 +105,9 @@ class Evaluator:
     self.paired_net = None
     if "paired" in config.eval.metrics:
       self.paired_net = paired_network(config)
+    self.unpaired_nets = None
+    if "unpaired" in config.eval.metrics:
+      self.unpaired_nets = unpaired.networks(config)
     self._reference = {}
 
   def _real(self):
@@ -163,6 +169,9 @@ class Evaluator:
           "mode_rule": "nearest mode; high quality within 3 std; recovered with >= 1 HQ sample"}
     if "paired" in self.config.eval.metrics:
       group_scores, protocol["paired"] = paired.scores(record, self.paired_net)
+      scores.update(group_scores)
+    if "unpaired" in self.config.eval.metrics:
+      group_scores, protocol["unpaired"] = unpaired.scores(record, self.unpaired_nets)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)
