@@ -105,11 +105,9 @@ class Unpaired(gan.Gan):
                        f"{a.shape[1:]} and {b.shape[1:]}. Set data.image_size and "
                        "data.channels so both domains match.")
     keys = jax.random.split(key, 6)
-    # Compiled: an eager Flax init compiles every layer's ops one by one (~1 min on CPU).
-    init_g = jax.jit(lambda k, kd, x: self.G.init({"params": k, "dropout": kd}, x, train=False))
-    init_d = jax.jit(lambda k, x: self.D.init(k, x, train=False))
-    g = {d: dict(init_g(keys[i], keys[i + 2], a)) for i, d in enumerate(DIRECTIONS)}
-    dv = {s: dict(init_d(keys[4 + i], a)) for i, s in enumerate("ab")}
+    g = {d: dict(self.G.init({"params": keys[i], "dropout": keys[i + 2]}, a, train=False))
+         for i, d in enumerate(DIRECTIONS)}
+    dv = {s: dict(self.D.init(keys[4 + i], a, train=False)) for i, s in enumerate("ab")}
     d_vars = join(dv)
     if self.pool_size:
       d_vars["pool"] = {d: image_pool.init(self.pool_size, a.shape[1:]) for d in DIRECTIONS}
