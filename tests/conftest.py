@@ -30,3 +30,18 @@ def smoke_classifier(tmp_path_factory):
   path = str(tmp_path_factory.mktemp("classifier"))
   classifier.train(experiment_config("classifier.py:smoke"), path, progress=False)
   return path
+
+
+@pytest.fixture(scope="session")
+def smoke_fonts_classifiers(tmp_path_factory):
+  """Small glyph classifiers of the first 64 characters (experiments/classifier.py's
+  smoke): {"style": Kai / Ming, "content": characters of both fonts}, trained once per
+  session, for the unpaired scores on fonts_unpaired."""
+  from gan_jax import classifier
+  root = tmp_path_factory.mktemp("fonts_classifiers")
+  out = {}
+  for role, data in (("style", "fonts_style"), ("content", "fonts_both")):
+    out[role] = str(root / data)
+    classifier.train(experiment_config(f"classifier.py:data={data},smoke"), out[role],
+                     progress=False)
+  return out

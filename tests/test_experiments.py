@@ -24,7 +24,7 @@ def faces(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", [e for e in EXPERIMENTS if e not in ("__init__",)])
-def test_smoke(name, make_config, smoke_classifier, faces, tmp_path):
+def test_smoke(name, make_config, smoke_classifier, faces, tmp_path, request):
   if name == "classifier":
     return  # trained by the smoke_classifier fixture itself
   arg = "smoke,data=folder,path=" + faces if name == "celeba64" else "smoke"
@@ -35,6 +35,10 @@ def test_smoke(name, make_config, smoke_classifier, faces, tmp_path):
   if "paired" in config.eval.metrics:  # the target domain's classifier (Fashion-MNIST)
     config.unlock()
     config.eval.classifier = smoke_classifier
+  if "unpaired" in config.eval.metrics:  # fonts_unpaired: style and content classifiers
+    fonts = request.getfixturevalue("smoke_fonts_classifiers")
+    config.unlock()
+    config.eval.classifier, config.eval.content_classifier = fonts["style"], fonts["content"]
   if "content_network" in config.loss:  # SRGAN's feature loss network
     config.unlock()
     config.loss.content_network = smoke_classifier

@@ -58,12 +58,12 @@ def networks(config) -> Networks:
   out = Networks()
   target = classifier_lib.domain(name)
   if config.eval.classifier or target:
-    out.target = feature_nets.classifier(config.eval.classifier, target)
     out.classes = DOMAIN_CLASSES.get(name)
     if out.classes is None:
       raise ValueError(f"eval.classifier is set for data.name={name!r}, whose domains have "
                        f"no classes in it; the unpaired scores know {sorted(DOMAIN_CLASSES)}. "
                        "Leave eval.classifier empty for cycle errors alone.")
+    out.target = feature_nets.classifier(config.eval.classifier, target)
   content = classifier_lib.CONTENT.get(name)
   if config.eval.content_classifier or content:
     out.content = feature_nets.classifier(config.eval.content_classifier, content)
