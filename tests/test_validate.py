@@ -57,7 +57,7 @@ BAD_VALUES = [
     ("gan.py:smoke", {"optim.d.name": "adamw"}, None, "optim.d.name='adamw'"),
     ("gan.py:smoke", {"optim.g.schedule": "cosine"}, None, "optim.g.schedule='cosine'"),
     ("gan.py:smoke", {"model.z_dist": "gaussian"}, None, "model.z_dist='gaussian'"),
-    ("dcgan.py:smoke", {"model.d_norm": "instance"}, None, "model.d_norm"),
+    ("dcgan.py:smoke", {"model.d_norm": "weight"}, None, "model.d_norm"),
     ("dcgan.py:smoke", {"model.g_norm": "group"}, None, "model.g_norm"),
     ("gan.py:smoke", {"data.name": "ring9"}, None, "(data.name)"),
     # Regularizers: unknown names, weights, clip c, intervals, types.
