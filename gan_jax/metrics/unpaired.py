@@ -46,6 +46,7 @@ class Networks:
   target: object = None          # FeatureNet of the domains (or None)
   classes: tuple | None = None   # (class of A, class of B) in `target`
   content: object = None         # FeatureNet of the content labels y_a / y_b (or None)
+  missing: dict = dataclasses.field(default_factory=dict)  # role: why it is left out
 
 
 def networks(config, progress: bool = True) -> Networks:
@@ -65,6 +66,7 @@ def networks(config, progress: bool = True) -> Networks:
     except classifier_lib.Unavailable as e:
       print(f"Note: unpaired scores without the {role} classifier ({role}_network). {e}",
             flush=True)
+      out.missing[f"{role}_network"] = {"reason": e.reason, "command": e.command}
       return None
 
   target = classifier_lib.domain(name)
@@ -152,6 +154,8 @@ def protocol(nets: Networks) -> dict:
     out["target_accuracy"] = "argmax class of a translation == the target domain's class"
   if nets.content is not None:
     out["content_accuracy"] = "argmax label of a translation == the input's label"
+  if nets.missing:
+    out["missing_networks"] = nets.missing
   fid_net = nets.content or nets.target
   if fid_net is not None:
     out["fid"] = (f"Frechet distance of {fid_net.name}'s features: translations vs the "

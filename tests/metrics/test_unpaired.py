@@ -70,3 +70,22 @@ def test_a_classifier_for_data_without_domain_classes_is_refused(tmp_path):
       "classifier": str(tmp_path), "content_classifier": ""}})
   with pytest.raises(ValueError, match="no classes in it"):
     unpaired.networks(config)
+
+
+def test_a_classifier_that_cannot_be_had_is_left_out_with_its_reason(monkeypatch, capsys):
+  import ml_collections
+  from gan_jax import classifier as classifier_lib
+
+  def unavailable(path, data_name, args="", progress=True):
+    raise classifier_lib.Unavailable(f"No {data_name} classifier here.", "python launch.py ...")
+  monkeypatch.setattr(feature_nets, "classifier", unavailable)
+  config = ml_collections.ConfigDict({"data": {"name": "fonts_unpaired"}, "eval": {
+      "classifier": "", "content_classifier": "", "classifier_args": "smoke"}})
+  nets = unpaired.networks(config, progress=False)
+  assert nets.target is None and nets.classes is None and nets.content is None
+  s, protocol = unpaired.scores(record(), nets)
+  missing = protocol["missing_networks"]
+  assert missing["target_network"]["reason"] == "No fonts_style classifier here."
+  assert missing["content_network"]["reason"] == "No fonts_both classifier here."
+  assert "ab_cycle_l1" in s and "ab_target_accuracy" not in s and "ab_fid" not in s
+  assert "Note: unpaired scores without the target classifier" in capsys.readouterr().out
