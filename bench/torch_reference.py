@@ -1,4 +1,4 @@
-"""PyTorch (CPU) versions of four gan_jax train steps, for bench/vs_torch.py.
+"""PyTorch (CPU) versions of five gan_jax train steps, for bench/vs_torch.py.
 
 Each `make_<name>(compile=False)` builds the models and optimizers and returns a
 `step()` callable doing one train step on a fixed random batch, the same
@@ -20,6 +20,11 @@ computation as the gan_jax step it mirrors:
           batch 32, non-saturating cGAN loss + 100 x L1, Adam 2e-4 (0.5, 0.999). One D
           update (G's output under no_grad, dropout on), then one G update with a fresh
           forward pass of G.
+  segan   the default of experiments/segan.py (gan_jax/networks/segan.py): 16,384-sample
+          windows, 11 strided 1-D convs (kernel 31) of width 2 (2 ... 128 channels) with
+          PReLU, z at the bottleneck, skips, transposed-conv decoder; D on (x, noisy)
+          pairs with BatchNorm and LeakyReLU(0.3); batch 16, least squares + 100 x L1
+          on pre-emphasised windows, Adam 2e-4 (0.5, 0.999).
 
 As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
 both frameworks do the same arithmetic. Run this file to time each step once:
@@ -251,8 +256,90 @@ def make_pix2pix(compile: bool = False, batch: int = 32, size: int = 32):
   return step
 
 
+def segan_nets(width: int = 2, depth: int = 11, kernel: int = 31):
+  """gan_jax's SEGAN networks (networks/segan.py): G, 1-D conv encoder (stride 2, PReLU
+  per channel, init 0) with skips and z concatenated at the bottleneck, transposed-conv
+  decoder ending in tanh; D on (x, noisy) pairs: convs -> BatchNorm -> LeakyReLU(0.3),
+  then a 1x1 conv and a linear layer. Paddings give lengths T / 2 and 2 T as 'SAME'."""
+  widths = [width * m for m in (1, 2, 2, 4, 4, 8, 8, 16, 16, 32, 64)[:depth]]
+  pad = kernel // 2
+
+  class G(nn.Module):
+    def __init__(self):
+      super().__init__()
+      self.enc = nn.ModuleList(nn.Conv1d(1 if i == 0 else widths[i - 1], widths[i], kernel,
+                                         2, pad) for i in range(depth))
+      self.enc_act = nn.ModuleList(nn.PReLU(c, init=0.0) for c in widths)
+      outs = widths[:-1][::-1] + [1]
+      ins = [2 * widths[-1]] + [2 * c for c in widths[:-1][::-1]]
+      self.dec = nn.ModuleList(nn.ConvTranspose1d(i, o, kernel, 2, pad, output_padding=1)
+                               for i, o in zip(ins, outs))
+      self.dec_act = nn.ModuleList(nn.PReLU(c, init=0.0) for c in outs[:-1])
+
+    def forward(self, x, z):
+      h, skips = x[:, None], []
+      for i, (conv, act) in enumerate(zip(self.enc, self.enc_act)):
+        h = conv(h)
+        if i < depth - 1:
+          skips.append(h)
+        h = act(h)
+      h = torch.cat([z, h], 1)
+      for j, conv in enumerate(self.dec):
+        h = conv(h)
+        if j == depth - 1:
+          return torch.tanh(h[:, 0])
+        h = torch.cat([self.dec_act[j](h), skips[-(j + 1)]], 1)
+
+  mods, c = [], 2
+  for w in widths:
+    mods += [nn.Conv1d(c, w, kernel, 2, pad, bias=False), nn.BatchNorm1d(w), nn.LeakyReLU(0.3)]
+    c = w
+  d = nn.Sequential(*mods, nn.Conv1d(c, 1, 1), nn.Flatten(), nn.LazyLinear(1))
+  return G(), d, widths
+
+
+def make_segan(compile: bool = False, batch: int = 16, window: int = 16384):
+  """The default experiments/segan.py step: width 2, 11 layers, kernel 31, pre-emphasis
+  0.95, least squares (with the 1/2) + 100 x L1, Adam 2e-4 (0.5, 0.999). One D update on
+  (clean, noisy) and (G(noisy, z1), noisy) pairs, then one G update with z2."""
+  torch.manual_seed(0)
+  g, d, widths = segan_nets()
+  d(torch.zeros(2, 2, window))  # materialises the lazy linear layer
+  for m in list(g.modules()) + list(d.modules()):
+    if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d, nn.Linear)):
+      nn.init.trunc_normal_(m.weight, 0.0, 0.02, -0.04, 0.04)
+  opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+  opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+  pre = lambda x: torch.cat([x[:, :1], x[:, 1:] - 0.95 * x[:, :-1]], 1)
+  noisy = pre(torch.rand(batch, window) - 0.5)
+  clean = pre(torch.rand(batch, window) - 0.5)
+  z_shape = (batch, widths[-1], window // 2 ** len(widths))
+  g, d = _maybe_compile(g, compile), _maybe_compile(d, compile)
+  d_params = list(d.parameters())
+  pair = lambda x: torch.stack([x, noisy], 1)
+
+  def step():
+    with torch.no_grad():
+      fake = g(noisy, torch.randn(z_shape))
+    loss = 0.5 * ((d(pair(clean)) - 1) ** 2).mean() + 0.5 * (d(pair(fake)) ** 2).mean()
+    opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_d.step()
+    for p in d_params:
+      p.requires_grad_(False)
+    fake = g(noisy, torch.randn(z_shape))
+    loss = 0.5 * ((d(pair(fake)) - 1) ** 2).mean() + 100.0 * (fake - clean).abs().mean()
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_g.step()
+    for p in d_params:
+      p.requires_grad_(True)
+    return loss
+  return step
+
+
 STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp,
-         "pix2pix": make_pix2pix}
+         "pix2pix": make_pix2pix, "segan": make_segan}
 
 
 def main():

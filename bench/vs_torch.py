@@ -1,6 +1,6 @@
-"""gan_jax vs PyTorch (eager, and torch.compile) on four train steps, on this CPU.
+"""gan_jax vs PyTorch (eager, and torch.compile) on five train steps, on this CPU.
 
-  python bench/vs_torch.py [--steps 20] [--rounds 5] [--only dcgan,mlp,wgan_gp,pix2pix]
+  python bench/vs_torch.py [--steps 20] [--rounds 5] [--only dcgan,mlp,wgan_gp,pix2pix,segan]
                            [--compile]
                            [--threads N]
 
@@ -8,7 +8,9 @@ Steps (bench/torch_reference.py has the PyTorch side): `dcgan` the 28x28 Fashion
 DCGAN (batch 64, non-saturating, Adam 2e-4), `mlp` the toy 2-D MLP GAN (batch 256),
 `wgan_gp` the WGAN-GP DCGAN step (5 critic updates with the gradient penalty),
 `pix2pix` the default experiments/pix2pix.py step (32x32 edges -> images, U-Net + 70x70
-PatchGAN of width 16, batch 32, L1 + cGAN).
+PatchGAN of width 16, batch 32, L1 + cGAN), `segan` the default experiments/segan.py
+step (16,384-sample windows, 11-layer 1-D encoder-decoder of width 2 with skips and z,
+pair D, batch 16, least squares + 100 x L1).
 
 Each framework x step runs in its own child process, compiled and warmed up first;
 the parent then alternates them, A B A B ..., `--rounds` times `--steps` steps, so
@@ -44,8 +46,9 @@ STEPS = {  # name: (batch, real batches per step, what a sample is)
     "mlp": (256, 1, "points"),
     "wgan_gp": (64, 5, "images"),
     "pix2pix": (32, 1, "image pairs"),
+    "segan": (16, 1, "windows"),
 }
-MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10}  # below this a round is too short
+MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10, "segan": 3}  # below this a round is too short
 
 
 # ---------------------------------------------------------------- gan_jax side
@@ -54,6 +57,8 @@ def jax_config(name: str):
   from gan_jax import config as config_lib, experiment
   if name == "pix2pix":  # the experiment's default: U-Net + 70x70 PatchGAN, width 16
     return experiment.load_config(os.path.join(ROOT, "experiments", "pix2pix.py")), (32, 32, 1)
+  if name == "segan":  # the experiment's default: width 2, 11 layers, 16,384 samples
+    return experiment.load_config(os.path.join(ROOT, "experiments", "segan.py")), (16384,)
   c = config_lib.base()
   c.loss.name = "nonsaturating"
   c.data.batch_size = STEPS[name][0]
@@ -83,6 +88,8 @@ def jax_worker(name: str):
   host = {"x": x}
   if name == "pix2pix":  # (edges, image) pairs
     host = {"a": np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32), "b": x}
+  if name == "segan":  # (noisy, clean) windows
+    host = {"noisy": x / 2, "clean": rng.uniform(-0.5, 0.5, x.shape).astype(np.float32)}
   data = jax.device_put(host)
   holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0),
                                 {k: v[0] for k, v in host.items()})]
@@ -140,7 +147,7 @@ def worker(spec: str):
     run, info = jax_worker(name)
   else:
     run, info = torch_worker(name, compile=framework == "torch-compile")
-  run(2 if name == "wgan_gp" else 5)  # compile + warm-up
+  run(2 if name in ("wgan_gp", "segan") else 5)  # compile + warm-up
   info["warmup_s"] = time.perf_counter() - t0
   if framework == "gan_jax" and name == "dcgan":
     info["matmul_flops"] = matmul_rate()
@@ -239,7 +246,7 @@ def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("--steps", type=int, default=20, help="steps per round (mlp: x10)")
   p.add_argument("--rounds", type=int, default=5)
-  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix")
+  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan")
   p.add_argument("--compile", action="store_true", help="also time torch.compile")
   p.add_argument("--threads", type=int, default=0, help="intra-op threads (0: defaults)")
   p.add_argument("--worker", help=argparse.SUPPRESS)

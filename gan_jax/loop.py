@@ -39,7 +39,8 @@ def _sample_picture(run, state, writer, workdir, step, conditions, real):
   rec = sampling.record(run.method, run.generator_variables(state), conditions)
   fake = rec["x"]
   path = os.path.join(workdir, "samples", f"step_{step}.png")
-  if fake.ndim == 2:  # toy data: points over real ones, D's surface behind them
+  if fake.ndim == 2 and hasattr(run.source, "distribution"):  # toy data: points over
+    # real ones, D's surface behind them (2-D speech windows are drawn by method.grid)
     low, high = viz.toy_limits(real, fake)
     grid = viz.toy_grid(low, high)
     d_values = np.asarray(sampling.jitted(run.method, "discriminate")(state.d, grid))

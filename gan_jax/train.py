@@ -224,8 +224,9 @@ def train_population(configs, workdirs, allow_config_change: bool = False,
 def sample(config, workdir: str, num_samples: int, allow_config_change: bool = False,
            progress: bool = True, **options) -> str:
   """Writes DIR/samples.npz from the latest checkpoint: the method family's keys
-  (`method.SAMPLE_KEYS` that the record has: `x` float32 [N, ...] and e.g. the requested
-  labels `y`, or a paired method's `a`, `b` and `y` where the data are labelled).
+  (`method.sample_arrays`: `x` float32 [N, ...] and e.g. the requested labels `y`, or a
+  paired method's `a`, `b` and `y` where the data are labelled), and the files the
+  family writes beside it (`method.write_sample_files`: speech WAVs).
   `options` go to the method's `conditions` (e.g. `labels` for conditional methods)."""
   run = Run(config)
   state, _, step = run.restore(workdir, allow_config_change)
@@ -233,10 +234,13 @@ def sample(config, workdir: str, num_samples: int, allow_config_change: bool = F
   rec = sampling.record(run.method, run.generator_variables(state), conditions,
                         progress=progress)
   path = os.path.join(workdir, "samples.npz")
-  keys = [k for k in run.method.SAMPLE_KEYS if k in rec]  # e.g. y only where labelled
-  np.savez(path, **{k: rec[k] for k in keys})
-  print(f"Wrote {len(rec['x'])} samples of step {step} to {path} ({', '.join(keys)}).",
+  arrays = run.method.sample_arrays(rec)
+  np.savez(path, **arrays)
+  print(f"Wrote {len(rec['x'])} samples of step {step} to {path} ({', '.join(arrays)}).",
         flush=True)
+  files = run.method.write_sample_files(rec, workdir)
+  if files:
+    print(f"Wrote {len(files)} files beside it, e.g. {files[0]}.", flush=True)
   return path
 
 

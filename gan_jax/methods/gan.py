@@ -131,6 +131,16 @@ class Gan:
     """{"x": G(z)} in eval mode (running BatchNorm statistics)."""
     return {"x": self.G.apply(g_vars, conditions["z"], train=False)}
 
+  def sample_arrays(self, record: dict) -> dict:
+    """What `--mode sample` writes to samples.npz: the SAMPLE_KEYS the record has (e.g.
+    y only where the data are labelled); a family may add arrays of its own."""
+    return {k: record[k] for k in self.SAMPLE_KEYS if k in record}
+
+  def write_sample_files(self, record: dict, workdir: str) -> list[str]:
+    """Files `--mode sample` writes beside samples.npz (speech: WAVs); their paths."""
+    del record, workdir
+    return []
+
   def grid(self, record: dict):
     """(images [N, H, W, C], rows or None) to draw for a sample record."""
     return record["x"], None

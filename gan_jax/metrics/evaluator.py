@@ -20,6 +20,9 @@
 - ``conditional``: for class-conditional methods, with ``classifier``: class accuracy
   w.r.t. the requested labels, intra-FID, intra-class precision / recall, classes
   covered per requested class, TSTR and TRTR accuracy (`metrics.conditional`).
+- ``speech``: enhanced speech against the clean utterances (`metrics.speech`): PESQ
+  (narrow-band, 8 kHz), STOI, segmental SNR and the composite CSIG / CBAK / COVL, over
+  all held-out utterances and per test SNR, with the same scores of the noisy input.
 
 Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
 that picked it, each feature network's name, weights hash and preprocessing, EMA or
@@ -116,7 +119,7 @@ def paired_network(config, progress: bool = True):
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception", "paired", "conditional")
+  GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech")
 
   def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -229,7 +232,7 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    if self.nets or {"toy", "paired"} & set(self.config.eval.metrics):
+    if self.nets or {"toy", "paired", "speech"} & set(self.config.eval.metrics):
       g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
       record = sampling.record(self.method, g_vars,
                                self.conditions(self.num_samples, self.seed), progress=progress)
@@ -263,6 +266,10 @@ class Evaluator:
           "reverse_kl": "KL(histogram of all samples over nearest modes || uniform)"}
     if "paired" in self.config.eval.metrics:
       group_scores, protocol["paired"] = paired.scores(record, self.paired_net)
+      scores.update(group_scores)
+    if "speech" in self.config.eval.metrics:
+      from gan_jax.metrics import speech
+      group_scores, protocol["speech"] = speech.scores(record, self.config.data.sample_rate)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)
