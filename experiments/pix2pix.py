@@ -10,16 +10,17 @@ Args:
   ``path_a=``, ``path_b=`` (folder_pairs by file name), ``size=`` (image size; 0: the
   data set's, 32 for edges2fashion and mosaic, 64 for fonts);
 - ``loss=l1|gan|cgan|l1+gan|l1+cgan`` (the paper's Table 1 objectives; lambda = 100);
-- ``l1_weight=`` lambda for the objectives with L1 (0: the paper's 100; fonts at this
-  budget do better with 10, docs/figures.md);
+- ``l1_weight=`` lambda for the objectives with L1 (0: the paper's 100; a lower one is
+  measured on fonts in docs/figures.md);
 - ``patch=1|16|34|70|142|286|full`` (D's receptive field; Table 2);
 - ``g=unet|encdec`` (with or without the skip connections; Fig. 5);
 - ``steps=`` (0: the default), ``smoke``.
 
 Defaults sized for 2 CPU cores (a few minutes each on an unshared machine): G and D
 widths 16 (the paper: 64), batch 32 (the paper: 1 to 10; batch statistics, not instance
-norm), 1,500 steps (0.8 epochs of edges2fashion); fonts (64 px): batch 16, 1,500 steps
-(7 epochs of the 3,379 training characters).
+norm), 1,500 steps (0.8 epochs of edges2fashion); fonts (64 px): batch 16, 3,000 steps
+(14 epochs of the 3,379 training characters; at 1,500 G still draws faint strokes,
+docs/figures.md).
 Adam 2e-4, beta1 0.5 as in the paper; the paper halves D's objective, which Adam's
 scale invariance makes a no-op, so it is not done here.
 """
@@ -62,6 +63,9 @@ def get_config(arg=None):
 
   c.loss.name = "nonsaturating"
   c.loss.gan_weight = gan_weight
+  if arg.l1_weight < 0:
+    raise ValueError(f"l1_weight={arg.l1_weight:g}: lambda must be positive (0: the paper's "
+                     "100).")
   if arg.l1_weight:
     if not content_weight:
       raise ValueError(f"l1_weight={arg.l1_weight:g} with loss={arg.loss}, which has no L1 "
@@ -73,7 +77,7 @@ def get_config(arg=None):
     c.optim[net] = config_lib.optimizer("adam", lr=2e-4, b1=0.5, b2=0.999)
   if arg.data == "fonts":
     c.data.batch_size = 16
-  c.train.steps = arg.steps or 1500
+  c.train.steps = arg.steps or (3000 if arg.data == "fonts" else 1500)
   c.log.every, c.sample.every, c.ckpt.every = 100, 1000, 1000
   c.eval.every = c.train.steps
   c.eval.metrics = ("paired",)
@@ -91,7 +95,9 @@ def get_config(arg=None):
 
 def get_sweep(arg=None):
   """The five objectives of Table 1 as one sweep: their loss weights (step arrays) and
-  what D sees (``launch.py --config experiments/pix2pix.py --sweep --workdir DIR``)."""
+  what D sees (``launch.py --config experiments/pix2pix.py --sweep --workdir DIR``), with
+  the paper's lambda = 100 (the sweep sets the weights; ``loss=`` and ``l1_weight=`` do
+  not apply to it)."""
   del arg
   return [{"loss.gan_weight": g, "loss.content_weight": l, "model.d_conditional": c}
           for g, l, c in LOSSES.values()]

@@ -73,7 +73,7 @@ def get_config(arg=None):
   c.log.every, c.sample.every, c.ckpt.every = 50, 400, 400
   c.eval.every = c.train.steps
   c.eval.metrics = ("speech",)
-  c.eval.num_samples = 100_000    # every held-out segment (332 of the Asterisk test split)
+  c.eval.num_samples = 100_000    # every held-out segment (432 of the Asterisk test split)
   c.sample.num = 4                # segments in the training spectrograms
   if arg.smoke:
     c.train.steps = 10
@@ -82,7 +82,7 @@ def get_config(arg=None):
     c.data.window = 2048  # 0.26 s: 2 segments per test utterance on average
     c.data.limit = 8
     c.model.width, c.model.depth, c.model.kernel_size = 2, 3, 15
-    c.eval.num_samples = 10_000  # all 296 segments: whole utterances, as the default
+    c.eval.num_samples = 10_000  # all 688 segments: whole utterances, as the default
   c.lock()
   return c
 

@@ -10,6 +10,8 @@ def test_noise_spectrum_of_white_noise_is_its_variance_per_bin():
   noise = np.random.default_rng(0).normal(0, 0.1, FS)
   lam = wiener.noise_spectrum(noise, FS, noise_ms=500)
   assert lam.shape == (160,)
+  np.testing.assert_allclose(wiener.noise_spectrum(noise, FS), wiener.noise_spectrum(
+      noise[:960], FS))  # the default: the leading 120 ms, 6 disjoint frames
   assert abs(np.mean(lam) / 0.01 - 1) < 0.1  # E|FFT(w n)|^2 / (L U) = sigma^2
 
 
@@ -28,3 +30,19 @@ def test_wiener_raises_the_snr_of_a_tone_in_white_noise():
   # noise alone (no speech anywhere) is suppressed by more than 10 dB
   quiet = wiener.wiener(noise, FS)
   assert np.sum(quiet[inner] ** 2) < 0.1 * np.sum(noise[inner] ** 2)
+
+
+def test_the_noise_estimate_follows_louder_noise(monkeypatch):
+  """The VAD update (wiener_as.m's mu, eta): noise that gets 5 dB louder after the
+  leading estimate is removed once the estimate has caught up (30 dB down); with the
+  update off (eta = -inf) it is not (about 10 dB)."""
+  rng = np.random.default_rng(2)
+  noise = rng.normal(0, 0.01, 4 * FS)
+  noise[FS // 2:] *= 10 ** (5 / 20)
+  late = slice(3 * FS, -FS // 4)
+
+  def residual():
+    return np.sum(wiener.wiener(noise, FS)[late] ** 2) / np.sum(noise[late] ** 2)
+  assert residual() < 0.002
+  monkeypatch.setattr(wiener, "ETA", -np.inf)
+  assert residual() > 0.05

@@ -3,11 +3,11 @@ Wiener / L1-only / SEGAN x PESQ, CSIG, CBAK, COVL, SSNR (+ STOI), overall and pe
 SNR, beside the paper's numbers, and a spectrogram figure.
 
 Rows: the noisy input; the Wiener filter (gan_jax/wiener.py: decision-directed a priori
-SNR, noise from the leading 60 ms); G trained with the L1 loss alone
-(``experiments/segan.py:loss=l1``); SEGAN (``experiments/segan.py``). Every system is
-scored by `gan_jax.metrics.speech` on the same signals: all 56 test utterances x the 4
-test SNRs (2.5, 7.5, 12.5, 17.5 dB), whole utterances (G's output is the 50%
-overlap-add of its windows). The paper's numbers come from another corpus
+SNR as Loizou's wiener_as.m: noise from the leading 120 ms, then tracked by its VAD); G
+trained with the L1 loss alone (``experiments/segan.py:loss=l1``); SEGAN
+(``experiments/segan.py``). Every system is scored by `gan_jax.metrics.speech` on the
+same signals: all 57 test utterances x the 4 test SNRs (2.5, 7.5, 12.5, 17.5 dB), whole
+utterances (G's output is the 50% overlap-add of its windows). The paper's numbers come from another corpus
 (VoiceBank-DEMAND: 16 kHz, 824 test utterances of 2 speakers, 20 noise conditions, wide-
 band PESQ) and full-size networks: only the orderings compare.
 
@@ -68,6 +68,7 @@ def systems(args) -> tuple[dict, dict, dict]:
     workdir = _translation.train_or_reuse(spec, {}, args.runs, name, args.out)
     records[label], steps[name] = _translation.outputs(workdir, 10 ** 9, 0)
   fs = int(_common.saved_config(workdir).data.sample_rate)
+  records["SEGAN"]["sample_rate"] = fs
   records["Wiener"] = wiener_record(records["SEGAN"], fs)
   records = {"Noisy": {**records["SEGAN"], "x": records["SEGAN"]["noisy"]}, **records}
   segan = speech.scores(records["SEGAN"], fs)[0]  # with the noisy input's scores
@@ -96,7 +97,9 @@ def markdown(scores: dict, steps: dict) -> str:
   any_scores = next(iter(scores.values()))
   snrs = sorted({float(k.split("_snr")[1]) for k in any_scores if k.startswith("pesq_snr")})
   out = [f"All test utterances at all test SNRs ({any_scores['num_signals']} signals; "
-         f"runs at steps {steps}):", ""] + table(scores)
+         f"runs at steps {steps}). PESQ: narrow-band MOS-LQO (P.862.1) at 8 kHz (the "
+         "paper: wide-band at 16 kHz); CSIG / CBAK / COVL use the raw P.862 score, as "
+         "Hu & Loizou's regressions do.", ""] + table(scores)
   for snr in snrs:
     out += ["", f"Test SNR {snr:g} dB:", ""] + table(scores, f"_snr{snr:g}", paper=False)
   return "\n".join(out) + "\n"
@@ -143,11 +146,11 @@ def main(argv=None):
   with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
     f.write(text)
   print(text, flush=True)
-  fs = int(records["SEGAN"].get("sample_rate", 8000))
+  fs = int(records["SEGAN"]["sample_rate"])
   numbers = {"scores": scores, "steps": steps, "paper": PAPER,
              "figure": figure(records, args.out, fs), "seconds": clock.seconds(),
              "protocol": "gan_jax.metrics.speech on every held-out segment joined into "
-                         "whole utterances; Wiener: gan_jax.wiener (noise_ms 60)"}
+                         "whole utterances; Wiener: gan_jax.wiener (wiener_as.m's constants)"}
   path = _common.write_json(args.out, NAME, numbers)
   print(f"Wrote {path} ({numbers['seconds']} s).", flush=True)
   return numbers

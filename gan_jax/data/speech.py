@@ -6,10 +6,15 @@ package `asterisk-core-sounds-en-wav` (one female speaker, "Allison", 8 kHz 16-b
 mono, CC-BY-SA; /usr/share/asterisk/sounds/en_US_f_Allison): 558 files, 24.6 min,
 without the `silence/` folder (digital silence). Babble = 4 talkers mixed from the
 French prompts of `asterisk-core-sounds-fr-wav` (fr_CA_f_June, another speaker and
-language, so babble shares no words with the clean set). Each set is split by file:
-10% of the sorted files, chosen by ``default_rng(SPLIT_SEED)``, are test files (the
-same for every run); no file is on both sides, and test babble comes only from test
-French files. Built once per sample rate and cached as int16 (`gan_jax.cache`).
+language, so babble shares no words with the clean set). Each set is split by
+sentence: files are grouped by their transcript (the package's
+/usr/share/doc/asterisk-core-sounds-<lang>/core-sounds-<lang>.txt.gz, lower-cased, only
+letters and digits, bracketed non-speech removed: `conf-muted` and `confbridge-muted` both say "You are now muted";
+a file without a transcript is its own group), the groups are shuffled by
+``default_rng(SPLIT_SEED)`` and taken into the test split until it holds 10% of the
+files (the same for every run). No file and no sentence is on both sides, and test
+babble comes only from test French files. Built once per sample rate and cached as
+int16 (`gan_jax.cache`).
 
 A user's folders (`data.path_a`: clean WAVs, `data.path_b`: optional noise WAVs;
 searched recursively): split like image folders (`train/` and `test/` (or `val/`)
@@ -41,7 +46,8 @@ EXCLUDED_DIRS = ("silence",)
 TEST_FRACTION = 0.1
 SPLIT_SEED = 0
 SPLITS = ("train", "test")
-VERSION = 1
+VERSION = 2  # 2: split by sentence (1: by file, 9 test sentences also in training)
+TRANSCRIPTS = "/usr/share/doc/{package}/core-sounds-{lang}.txt.gz"
 
 
 def read_wav(path: str, rate: int) -> np.ndarray:
@@ -73,10 +79,40 @@ def wav_files(root: str, exclude: tuple = ()) -> list[str]:
   return sorted(out)
 
 
-def held_out_files(files: list[str], split: str) -> list[str]:
-  """The train or test part of `files`: TEST_FRACTION of them chosen by SPLIT_SEED."""
+def transcripts(package: str) -> dict[str, str]:
+  """{prompt name (path under the voice folder, no extension): normalised text} from the
+  Asterisk package's transcript list; {} when it is not installed."""
+  import gzip
+  import re
+  base = package.removesuffix("-wav")
+  path = TRANSCRIPTS.format(package=base, lang=base.rsplit("-", 1)[-1])
+  if not os.path.exists(path):
+    return {}
+  out = {}
+  with gzip.open(path, "rt", encoding="utf-8", errors="replace") as f:
+    for line in f:
+      name, colon, text = line.partition(":")
+      said = re.sub(r"[\W_]", "", re.sub(r"\[.*?\]", "", text).lower())
+      if colon and said and not line.startswith(";") and " " not in name.strip():
+        out[name.strip()] = said  # "[beep tone]" and other non-speech: no entry
+  return out
+
+
+def held_out_files(files: list[str], split: str, groups: list | None = None) -> list[str]:
+  """The train or test part of `files`: whole groups (default: each file its own),
+  shuffled by SPLIT_SEED and taken into the test part until it holds TEST_FRACTION of
+  the files."""
+  groups = list(range(len(files))) if groups is None else groups
+  members: dict = {}
+  for i, g in enumerate(groups):
+    members.setdefault(g, []).append(i)
+  keys = list(members)
   n_test = max(1, int(round(TEST_FRACTION * len(files))))
-  test = set(np.random.default_rng(SPLIT_SEED).permutation(len(files))[:n_test].tolist())
+  test: set = set()
+  for k in np.random.default_rng(SPLIT_SEED).permutation(len(keys)):
+    if len(test) >= n_test:
+      break
+    test.update(members[keys[k]])
   return [f for i, f in enumerate(files) if (i in test) == (split == "test")]
 
 
@@ -89,7 +125,9 @@ def asterisk_files(voice: tuple, split: str) -> list[str]:
         f"No WAV files in {root}; the built-in speech data need the Debian packages: "
         f"apt-get install {CLEAN_SET[1]} {BABBLE_SET[1]} (or set data.path_a to a folder "
         "of clean WAV files).")
-  return held_out_files(files, split)
+  text = transcripts(voice[1])
+  names = [os.path.splitext(os.path.relpath(p, root))[0] for p in files]
+  return held_out_files(files, split, [text.get(n) or f"file:{n}" for n in names])
 
 
 def _concatenated(paths: list[str], rate: int) -> tuple[np.ndarray, np.ndarray]:

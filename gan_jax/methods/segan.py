@@ -144,11 +144,14 @@ class SEGAN(_paired.Paired):
             "sample_rate": np.asarray(self.sample_rate, np.int32)}
 
   def write_sample_files(self, record: dict, workdir: str) -> list[str]:
-    """samples/<utterance>_snr<s>_{noisy,enhanced,clean}.wav for the first NUM_WAVS
-    utterances whose segments are all in `record`."""
+    """samples/u<utterance>_snr<s>_{noisy,enhanced,clean}.wav for the first NUM_WAVS
+    signals of `record` (consecutive segments of one utterance and SNR): whole utterances
+    when `--num_samples` covers them (the default); a part that starts later in its
+    utterance is named ..._from<sample>_..."""
     paths = []
     for sig in audio.utterances(record, ("noisy", "x", "clean"))[:NUM_WAVS]:
-      stem = f"u{sig['utterance']:03d}_snr{sig['snr']:g}"
+      stem = f"u{sig['utterance']:03d}_snr{sig['snr']:g}" + (
+          f"_from{sig['offset']}" if sig["offset"] else "")
       for key, name in (("noisy", "noisy"), ("x", "enhanced"), ("clean", "clean")):
         paths.append(audio.write_wav(os.path.join(workdir, "samples", f"{stem}_{name}.wav"),
                                      sig[key], self.sample_rate))

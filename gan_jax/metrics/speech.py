@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from gan_jax import audio
+from gan_jax import cache, audio
 
 EPS = float(np.finfo(np.float64).eps)
 ALPHA = 0.95                      # the share of frames kept by LLR and WSS (the lowest)
@@ -176,13 +176,17 @@ def wss(clean, processed, fs: int) -> float:
 
 def pesq_mos_lqo(clean, processed, fs: int) -> float:
   """P.862 narrow-band at 8 kHz (wide-band at 16 kHz) as MOS-LQO; NaN when the `pesq`
-  package finds no utterance in the reference."""
+  package finds no utterance in the reference. Other rates are an error (P.862 has
+  none), not a silent NaN."""
   import pesq as pesq_lib
+  if fs not in (8000, 16000):
+    raise ValueError(f"PESQ needs speech at 8 or 16 kHz, not {fs} Hz: set "
+                     "data.sample_rate=8000 (or 16000).")
   mode = "nb" if fs == 8000 else "wb"
   try:
     return float(pesq_lib.pesq(fs, np.asarray(clean, np.float32),
                                np.asarray(processed, np.float32), mode))
-  except pesq_lib.PesqError:
+  except pesq_lib.NoUtterancesError:
     return float("nan")
 
 
@@ -267,5 +271,10 @@ def scores(record: dict, fs: int, with_input: bool = True) -> tuple[dict, dict]:
                       "clipped to [-10, 35] dB; LLR and WSS: mean of the lowest 95%",
       "composite": "Hu & Loizou (2008) Eqs. 12-14 from raw PESQ (8 kHz), LLR, WSS, segSNR; "
                    "clipped to [1, 5]",
-      "input": "input_<score>: the same scores of the noisy input"}
+      "input": "input_<score>: the same scores of the noisy input",
+      "mixing": "noisy = clean + noise scaled to the SNR measured over the whole utterance "
+                "(silences included; not the P.56 active level); noise kind of utterance u "
+                "at SNR index s: noise_types[(u + s) % K]; noise from default_rng([MIX_SEED "
+                "0, split, u, s]) (gan_jax.data.speech_source)",
+      "libraries": cache.versions("pesq", "pystoi")}
   return out, protocol

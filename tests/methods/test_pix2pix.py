@@ -128,3 +128,5 @@ def test_l1_weight_sets_lambda_only_for_objectives_with_l1():
   assert experiment_config("pix2pix.py:smoke,loss=l1,l1_weight=30").loss.content_weight == 30.0
   with pytest.raises(ValueError, match="loss=cgan, which has no L1 term"):
     experiment_config("pix2pix.py:smoke,loss=cgan,l1_weight=10")
+  with pytest.raises(ValueError, match="must be positive"):
+    experiment_config("pix2pix.py:smoke,l1_weight=-1")

@@ -64,7 +64,7 @@ def test_train_sample_eval(tmp_path):
 
   result = train.evaluate(config, workdir)
   scores = result["scores"]
-  assert scores["num_segments"] == 296 and scores["num_signals"] == 32  # 8 utterances x 4 SNRs
+  assert scores["num_segments"] == 688 and scores["num_signals"] == 32  # 8 utterances x 4 SNRs
   for key in ("pesq", "stoi", "ssnr", "csig", "cbak", "covl"):
     assert np.isfinite(scores[key]) and np.isfinite(scores["input_" + key])
     assert any(k.startswith(f"{key}_snr") for k in scores)
