@@ -36,11 +36,20 @@ def _build(spec, overrides):
   return config, method, state
 
 
-def g_loss(method, state, hp=None):
+def g_loss(method, state, hp=None, jit=True):
+  """G's loss and its terms on `batch()`; compiled once per method (`jit`), or op by op
+  where a test swaps the method's networks for stand-ins."""
   g_params, g_coll = state.g["params"], {k: v for k, v in state.g.items() if k != "params"}
-  loss, (_, m) = method.g_loss(g_params, g_coll, state.d, batch(), jax.random.PRNGKey(1),
-                               hp or state.hparams, parallel.Context())
+  fn = _compiled_g_loss(method) if jit else functools.partial(method.g_loss,
+                                                               ctx=parallel.Context())
+  loss, (_, m) = fn(g_params, g_coll, state.d, batch(), jax.random.PRNGKey(1),
+                    hp or state.hparams)
   return float(loss), {k: float(v) for k, v in m.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_g_loss(method):
+  return jax.jit(functools.partial(method.g_loss, ctx=parallel.Context()))
 
 
 class Shifting:
@@ -60,7 +69,7 @@ def test_cycle_and_identity_terms_equal_their_hand_computed_values(variant, dist
   _, method, state = build(f"cyclegan.py:smoke,variant={variant}",
                            **{"loss.identity_weight": 5.0})
   monkeypatch.setattr(method, "translate", Shifting(method))
-  total, m = g_loss(method, state)
+  total, m = g_loss(method, state, jit=False)
   # Forward cycle: (a + 0.1) - 0.3 - a = -0.2 at every pixel; backward: b - 0.3 + 0.1 - b.
   # Identity: G_ab(b) - b = 0.1 and G_ba(a) - a = -0.3.
   d = (lambda v: abs(v)) if distance == "l1" else (lambda v: v * v)
@@ -80,17 +89,20 @@ def test_cycle_and_identity_terms_equal_their_hand_computed_values(variant, dist
 
 @pytest.mark.parametrize("ablation", list(ABLATIONS))
 def test_each_ablation_switch_keeps_only_its_loss_terms(ablation):
-  config, method, state = build(f"cyclegan.py:smoke,ablation={ablation},identity=0")
+  config = experiment_config(f"cyclegan.py:smoke,ablation={ablation},identity=0")
   gan, forward, backward = ABLATIONS[ablation]
-  assert (float(state.hparams["loss.gan_weight"]), float(state.hparams["loss.cycle_a_weight"]),
-          float(state.hparams["loss.cycle_b_weight"])) == (gan, forward, backward)
-  total, m = g_loss(method, state)
+  weights = {k: config.loss[k.split(".")[1]] for k in _unpaired.HPARAM_KEYS}
+  assert tuple(weights.values()) == (gan, forward, backward)
+  # The weights are step arrays (next test): every switch runs through one compiled loss.
+  _, method, state = build("cyclegan.py:smoke,identity=0")
+  hp = {**state.hparams, **{k: jnp.float32(v) for k, v in weights.items()}}
+  total, m = g_loss(method, state, hp)
   assert "g_identity" not in m  # identity 0: its generator passes are not built
   np.testing.assert_allclose(total, gan * m["g_adversarial"] + forward * m["g_cycle_a"]
                              + backward * m["g_cycle_b"], rtol=1e-5)
   # Without the GAN terms G's loss does not depend on D at all; with them it does.
   d_other = {**state.d, "params": jax.tree.map(lambda x: 1.5 * x, state.d["params"])}
-  moved = g_loss(method, state.replace(d=d_other))[0] != total
+  moved = g_loss(method, state.replace(d=d_other), hp)[0] != total
   assert moved == (gan > 0)
 
 
@@ -98,6 +110,7 @@ def test_the_weights_are_step_arrays_a_sweep_varies():
   config, method, state = build("cyclegan.py:smoke,identity=0")
   assert {"loss.gan_weight", "loss.cycle_a_weight", "loss.cycle_b_weight"} <= \
       step_lib.array_keys(config)
+  assert [float(state.hparams[k]) for k in _unpaired.HPARAM_KEYS] == [2.0, 10.0, 10.0]
   _, m = g_loss(method, state)
   hp = {**state.hparams, "loss.cycle_b_weight": jnp.float32(0.0), "loss.gan_weight":
         jnp.float32(0.0)}
