@@ -42,7 +42,8 @@ def _two_processes(workdir):
 def test_two_processes_equal_one_process_with_two_devices_and_stop_together(make_config,
                                                                           tmp_path):
   single, multi = str(tmp_path / "single"), str(tmp_path / "multi")
-  one = _launch(single, {"XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+  flags = os.environ.get("XLA_FLAGS", "")  # conftest's, for the same compiled code
+  one = _launch(single, {"XLA_FLAGS": f"{flags} --xla_force_host_platform_device_count=2",
                          "JAX_PLATFORMS": "cpu"})
   assert one.wait(timeout=600) == 0, one.communicate()[1][-3000:]
 

@@ -76,7 +76,8 @@ SCRIPT = textwrap.dedent("""
 
 def test_four_devices_equal_one():
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+  env = dict(os.environ, XLA_FLAGS=os.environ.get("XLA_FLAGS", "")
+             + " --xla_force_host_platform_device_count=4",
              JAX_PLATFORMS="cpu")
   out = subprocess.run([sys.executable, "-c", SCRIPT.format(root=root, cases=CASES)],
                        env=env, capture_output=True, text=True, timeout=600)

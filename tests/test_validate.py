@@ -197,7 +197,8 @@ def _write_bad_inputs(tmp_path):
 
 def test_launch_reports_bad_input_in_one_line(tmp_path):
   folder, idx_dir = _write_bad_inputs(tmp_path)
-  four = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+  four = dict(os.environ, XLA_FLAGS=os.environ.get("XLA_FLAGS", "")
+              + " --xla_force_host_platform_device_count=4",
               JAX_PLATFORMS="cpu")
   cases = [  # (args, environment, text of the one line)
       (["experiments/gan.py:smoke", "--config.data.batch_size=-8"], None,
