@@ -25,6 +25,13 @@ computation as the gan_jax step it mirrors:
           PReLU, z at the bottleneck, skips, transposed-conv decoder; D on (x, noisy)
           pairs with BatchNorm and LeakyReLU(0.3); batch 16, least squares + 100 x L1
           on pre-emphasised windows, Adam 2e-4 (0.5, 0.999).
+  cyclegan the default of experiments/cyclegan.py (gan_jax/methods/cyclegan.py): 32x32
+          Kai <-> Ming glyphs, two ResNet generators (width 16, 6 blocks, reflection
+          padding, InstanceNorm2d without affine, the authors' ResnetGenerator) and two
+          70x70 PatchGANs (width 16, instance norm), batch 8, least squares, cycle
+          weight 10, identity 5, a 50-image pool per D (the authors' ImagePool), Adam 2e-4
+          (0.5, 0.999). One D update (both G under no_grad, fakes through the pools, both
+          D losses summed), then one G update with fresh forward passes.
 
 As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
 both frameworks do the same arithmetic. Run this file to time each step once:
@@ -338,8 +345,109 @@ def make_segan(compile: bool = False, batch: int = 16, window: int = 16384):
   return step
 
 
+def resnet_generator(channels: int = 1, width: int = 16, blocks: int = 6):
+  """The authors' ResnetGenerator (pytorch-CycleGAN-and-pix2pix) with instance norm:
+  c7s1-w, d2w, d4w, `blocks` residual blocks, u2w, uw, c7s1-channels, tanh."""
+  w = width
+  norm = lambda c: nn.InstanceNorm2d(c)  # affine=False, no running statistics
+
+  class Block(nn.Module):
+    def __init__(self, c):
+      super().__init__()
+      self.body = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3), norm(c),
+                                nn.ReLU(True), nn.ReflectionPad2d(1), nn.Conv2d(c, c, 3),
+                                norm(c))
+
+    def forward(self, x):
+      return x + self.body(x)
+
+  return nn.Sequential(
+      nn.ReflectionPad2d(3), nn.Conv2d(channels, w, 7), norm(w), nn.ReLU(True),
+      nn.Conv2d(w, 2 * w, 3, 2, 1), norm(2 * w), nn.ReLU(True),
+      nn.Conv2d(2 * w, 4 * w, 3, 2, 1), norm(4 * w), nn.ReLU(True),
+      *[Block(4 * w) for _ in range(blocks)],
+      nn.ConvTranspose2d(4 * w, 2 * w, 3, 2, 1, output_padding=1), norm(2 * w), nn.ReLU(True),
+      nn.ConvTranspose2d(2 * w, w, 3, 2, 1, output_padding=1), norm(w), nn.ReLU(True),
+      nn.ReflectionPad2d(3), nn.Conv2d(w, channels, 7), nn.Tanh())
+
+
+def patchgan_instance(in_channels: int = 1, width: int = 16):
+  """The authors' 70x70 NLayerDiscriminator with instance norm (biases everywhere)."""
+  mods, c = [], in_channels
+  for i, (w, s) in enumerate([(width, 2), (2 * width, 2), (4 * width, 2), (8 * width, 1)]):
+    mods += [nn.Conv2d(c, w, 4, s, 1)] + ([nn.InstanceNorm2d(w)] if i else [])
+    mods.append(nn.LeakyReLU(0.2, True))
+    c = w
+  return nn.Sequential(*mods, nn.Conv2d(c, 1, 4, 1, 1))
+
+
+class ImagePool:
+  """The authors' util/image_pool.py: fill to `size`, then with probability 1/2 return a
+  stored image and store the new one in its place."""
+
+  def __init__(self, size: int = 50):
+    self.size, self.images = size, []
+
+  def query(self, images):
+    out = []
+    for image in images:
+      image = image.unsqueeze(0)
+      if len(self.images) < self.size:
+        self.images.append(image)
+        out.append(image)
+      elif torch.rand(()) > 0.5:
+        slot = int(torch.randint(0, self.size, ()))
+        out.append(self.images[slot].clone())
+        self.images[slot] = image
+      else:
+        out.append(image)
+    return torch.cat(out, 0)
+
+
+def make_cyclegan(compile: bool = False, batch: int = 8, size: int = 32):
+  """The CycleGAN step (LSGAN, lambda 10, identity 0.5 lambda, pools of 50)."""
+  torch.manual_seed(0)
+  g_ab, g_ba = resnet_generator(), resnet_generator()
+  d_a, d_b = patchgan_instance(), patchgan_instance()
+  for m in [m for net in (g_ab, g_ba, d_a, d_b) for m in net.modules()]:
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+      nn.init.normal_(m.weight, 0.0, 0.02)
+  opt_g = torch.optim.Adam(list(g_ab.parameters()) + list(g_ba.parameters()), 2e-4,
+                           betas=(0.5, 0.999))
+  opt_d = torch.optim.Adam(list(d_a.parameters()) + list(d_b.parameters()), 2e-4,
+                           betas=(0.5, 0.999))
+  a = (torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1
+  b = (torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1
+  g_ab, g_ba, d_a, d_b = (_maybe_compile(n, compile) for n in (g_ab, g_ba, d_a, d_b))
+  pool_ab, pool_ba = ImagePool(), ImagePool()
+  d_params = list(d_a.parameters()) + list(d_b.parameters())
+  mse = lambda x, t: ((x - t) ** 2).mean()
+
+  def step():
+    with torch.no_grad():
+      ab, ba = pool_ab.query(g_ab(a)), pool_ba.query(g_ba(b))
+    loss = (0.5 * (mse(d_b(b), 1.0) + mse(d_b(ab), 0.0))
+            + 0.5 * (mse(d_a(a), 1.0) + mse(d_a(ba), 0.0)))
+    opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_d.step()
+    for p in d_params:
+      p.requires_grad_(False)
+    ab, ba = g_ab(a), g_ba(b)
+    loss = (mse(d_b(ab), 1.0) + mse(d_a(ba), 1.0)
+            + 10.0 * ((g_ba(ab) - a).abs().mean() + (g_ab(ba) - b).abs().mean())
+            + 5.0 * ((g_ab(b) - b).abs().mean() + (g_ba(a) - a).abs().mean()))
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_g.step()
+    for p in d_params:
+      p.requires_grad_(True)
+    return loss
+  return step
+
+
 STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp,
-         "pix2pix": make_pix2pix, "segan": make_segan}
+         "pix2pix": make_pix2pix, "segan": make_segan, "cyclegan": make_cyclegan}
 
 
 def main():

@@ -1,8 +1,9 @@
-"""gan_jax vs PyTorch (eager, and torch.compile) on five train steps, on this CPU.
+"""gan_jax vs PyTorch (eager, and torch.compile) on six train steps, on this CPU.
 
-  python bench/vs_torch.py [--steps 20] [--rounds 5] [--only dcgan,mlp,wgan_gp,pix2pix,segan]
-                           [--compile]
+  python bench/vs_torch.py [--steps 20] [--rounds 5]
+                           [--only dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan] [--compile]
                            [--threads N]
+  python bench/vs_torch.py --check   # CycleGAN: the same numbers in both frameworks
 
 Steps (bench/torch_reference.py has the PyTorch side): `dcgan` the 28x28 Fashion-MNIST
 DCGAN (batch 64, non-saturating, Adam 2e-4), `mlp` the toy 2-D MLP GAN (batch 256),
@@ -10,7 +11,13 @@ DCGAN (batch 64, non-saturating, Adam 2e-4), `mlp` the toy 2-D MLP GAN (batch 25
 `pix2pix` the default experiments/pix2pix.py step (32x32 edges -> images, U-Net + 70x70
 PatchGAN of width 16, batch 32, L1 + cGAN), `segan` the default experiments/segan.py
 step (16,384-sample windows, 11-layer 1-D encoder-decoder of width 2 with skips and z,
-pair D, batch 16, least squares + 100 x L1).
+pair D, batch 16, least squares + 100 x L1), `cyclegan` the default
+experiments/cyclegan.py step (32x32, two ResNet generators of width 16 with 6 blocks,
+two 70x70 PatchGANs, batch 8 per domain, least squares + cycles + identity, pools of 50).
+
+`--check` loads gan_jax's initial CycleGAN weights into the PyTorch networks and compares
+G_ab(a), D_b(b), G's loss (and each term) and its gradient w.r.t. G_ab's first and last
+kernels on one batch: the two steps compute the same function.
 
 Each framework x step runs in its own child process, compiled and warmed up first;
 the parent then alternates them, A B A B ..., `--rounds` times `--steps` steps, so
@@ -47,16 +54,19 @@ STEPS = {  # name: (batch, real batches per step, what a sample is)
     "wgan_gp": (64, 5, "images"),
     "pix2pix": (32, 1, "image pairs"),
     "segan": (16, 1, "windows"),
+    "cyclegan": (8, 1, "images per domain"),
 }
-MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10, "segan": 3}  # below this a round is too short
+MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10, "segan": 3,
+             "cyclegan": 5}  # below this a round is too short
 
 
 # ---------------------------------------------------------------- gan_jax side
 
 def jax_config(name: str):
   from gan_jax import config as config_lib, experiment
-  if name == "pix2pix":  # the experiment's default: U-Net + 70x70 PatchGAN, width 16
-    return experiment.load_config(os.path.join(ROOT, "experiments", "pix2pix.py")), (32, 32, 1)
+  if name in ("pix2pix", "cyclegan"):  # the experiments' defaults (pix2pix: U-Net +
+    # 70x70 PatchGAN, width 16)
+    return experiment.load_config(os.path.join(ROOT, "experiments", f"{name}.py")), (32, 32, 1)
   if name == "segan":  # the experiment's default: width 2, 11 layers, 16,384 samples
     return experiment.load_config(os.path.join(ROOT, "experiments", "segan.py")), (16384,)
   c = config_lib.base()
@@ -90,6 +100,8 @@ def jax_worker(name: str):
     host = {"a": np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32), "b": x}
   if name == "segan":  # (noisy, clean) windows
     host = {"noisy": x / 2, "clean": rng.uniform(-0.5, 0.5, x.shape).astype(np.float32)}
+  if name == "cyclegan":  # glyph-like images of both domains
+    host = {k: np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32) for k in "ab"}
   data = jax.device_put(host)
   holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0),
                                 {k: v[0] for k, v in host.items()})]
@@ -217,6 +229,109 @@ def cpu_peak() -> tuple[float, str]:
   return cores * mhz * 1e6 * per_cycle, how
 
 
+# ---------------------------------------------------------------- same numbers
+
+def _torch_convs(net):
+  import torch
+  return [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+
+
+def _jax_convs(params):
+  """Flax conv params of a ResnetGenerator or a PatchGAN in the order of the layers."""
+  num = lambda n: int(n.rsplit("_", 1)[1])
+  pick = lambda prefix: sorted((n for n in params if n.startswith(prefix)), key=num)
+  convs, ups = pick("Conv_"), pick("ConvTranspose_")
+  if not ups:  # PatchGAN
+    return [params[n] for n in convs]
+  blocks = [params[b][c] for b in pick("ResnetBlock_") for c in ("Conv_0", "Conv_1")]
+  return [params[n] for n in convs[:-1]] + blocks + [params[n] for n in ups] + [
+      params[convs[-1]]]
+
+
+def load_into_torch(net, params):
+  """Copies flax conv kernels (HWIO; transposed convs flipped, as gan_jax's
+  ConvTranspose with PyTorch's padding) and biases into a PyTorch network."""
+  import numpy as np
+  import torch
+  with torch.no_grad():
+    for m, p in zip(_torch_convs(net), _jax_convs(params), strict=True):
+      k = np.asarray(p["kernel"])
+      if isinstance(m, torch.nn.ConvTranspose2d):
+        w = k[::-1, ::-1].transpose(2, 3, 0, 1)
+      else:
+        w = k.transpose(3, 2, 0, 1)
+      m.weight.copy_(torch.from_numpy(np.ascontiguousarray(w)))
+      m.bias.copy_(torch.from_numpy(np.array(p["bias"])))
+
+
+def _torch_cyclegan(state, batch, dtype):
+  """PyTorch's G_ab(a), D_b(b), G's loss terms and loss, and the gradients of that loss
+  w.r.t. G_ab's first and last kernels (as HWIO), on gan_jax's weights, in `dtype`."""
+  import torch
+  import torch_reference as ref
+  nets = {d: ref.resnet_generator() for d in ("ab", "ba")}
+  nets.update({d: ref.patchgan_instance() for d in "ab"})
+  for name, net in nets.items():
+    load_into_torch(net, (state.g if len(name) == 2 else state.d)["params"][name])
+    net.to(dtype)
+  t = {k: torch.from_numpy(v.transpose(0, 3, 1, 2)).to(dtype) for k, v in batch.items()}
+  mse = lambda x, y: ((x - y) ** 2).mean()
+  ab, ba = nets["ab"](t["a"]), nets["ba"](t["b"])
+  terms = {"adversarial": mse(nets["b"](ab), 1.0) + mse(nets["a"](ba), 1.0),
+           "cycle_a": (nets["ba"](ab) - t["a"]).abs().mean(),
+           "cycle_b": (nets["ab"](ba) - t["b"]).abs().mean(),
+           "identity": (nets["ab"](t["b"]) - t["b"]).abs().mean()
+           + (nets["ba"](t["a"]) - t["a"]).abs().mean()}
+  loss = terms["adversarial"] + 10 * (terms["cycle_a"] + terms["cycle_b"]) + 5 * terms["identity"]
+  loss.backward()
+  convs = _torch_convs(nets["ab"])
+  grad = lambda m: m.weight.grad.double().numpy().transpose(2, 3, 1, 0)
+  return {"ab": ab.detach().double().numpy().transpose(0, 2, 3, 1),
+          "d_b": nets["b"](t["b"]).detach().double().numpy()[:, 0],
+          "loss": loss.item(), "terms": {k: v.item() for k, v in terms.items()},
+          "first": grad(convs[0]), "last": grad(convs[-1])}
+
+
+def check_cyclegan():
+  """gan_jax's CycleGAN functions against PyTorch's on the same weights and batch; the
+  gradients also against PyTorch in float64 (both float32 results round differently
+  where an L1 term's residual is near 0)."""
+  import jax
+  import numpy as np
+  import torch
+  from gan_jax import methods, parallel, train_step as step_lib
+  from gan_jax.methods import _unpaired
+  config, shape = jax_config("cyclegan")
+  method = methods.get(config.method).build(config, shape)
+  rng = np.random.default_rng(0)
+  batch = {k: np.where(rng.random((8, *shape)) > 0.8, 1.0, -1.0).astype(np.float32)
+           for k in "ab"}
+  state = step_lib.init_state(config, method, jax.random.PRNGKey(0), batch)
+  t32, t64 = (_torch_cyclegan(state, batch, d) for d in (torch.float32, torch.float64))
+  loss_fn = lambda p: method.g_loss(p, {}, state.d, batch, jax.random.PRNGKey(1),
+                                    state.hparams, parallel.Context())
+  (jax_loss, (_, m)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.g["params"])
+  kernels = _jax_convs(grads["ab"])
+  g = lambda d, x: method.G.apply(_unpaired.sub(state.g, d), x, train=False)
+  rows = [("G_ab(a)", g("ab", batch["a"]), t32["ab"]),
+          ("D_b(b)", method.D.apply(_unpaired.sub(state.d, "b"), batch["b"], train=False),
+           t32["d_b"]),
+          ("G loss", jax_loss, t32["loss"])]
+  rows += [(f"  term {k}", m[f"g_{k}"] * (2 if k == "adversarial" else 1), v)
+           for k, v in t32["terms"].items()]  # gan_jax's LS G term is 1/2 of PyTorch's MSE
+  for which, kernel in (("first", kernels[0]), ("last", kernels[-1])):
+    rows.append((f"dL/d {which} kernel of G_ab", kernel["kernel"], t32[which]))
+    rows.append((f"  vs PyTorch float64: gan_jax", kernel["kernel"], t64[which]))
+    rows.append((f"  vs PyTorch float64: PyTorch float32", t32[which], t64[which]))
+  print("| quantity | value (max abs) | reference (max abs) | max abs diff | max rel diff |")
+  print("| --- | --- | --- | --- | --- |")
+  for name, x, y in rows:
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    diff = np.abs(x - y).max()
+    print(f"| {name} | {np.abs(x).max():.6g} | {np.abs(y).max():.6g} | {diff:.2e} | "
+          f"{diff / max(np.abs(y).max(), 1e-12):.2e} |")
+
+
 # ---------------------------------------------------------------- main
 
 def measure(name: str, args) -> list[dict]:
@@ -246,7 +361,9 @@ def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("--steps", type=int, default=20, help="steps per round (mlp: x10)")
   p.add_argument("--rounds", type=int, default=5)
-  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan")
+  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan")
+  p.add_argument("--check", action="store_true",
+                 help="compare the CycleGAN step's numbers with PyTorch's and exit")
   p.add_argument("--compile", action="store_true", help="also time torch.compile")
   p.add_argument("--threads", type=int, default=0, help="intra-op threads (0: defaults)")
   p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -257,6 +374,8 @@ def main():
     import torch  # noqa: F401
   except ImportError:
     sys.exit("bench/vs_torch.py needs PyTorch: pip install -e '.[bench]'")
+  if args.check:
+    return check_cyclegan()
   peak, how = cpu_peak()
   load0 = os.getloadavg()[0]
   rows = []

@@ -22,6 +22,17 @@ random affine copies (`augment`: scale 0.85-1.1, shift up to 1/10 of the size) a
 indices in the fonts data (the `y` of the `fonts` batches), so it scores translated test
 characters directly: pix2pix's "FCN-score" analog. Its info records its accuracy on
 held-out affine copies and on the Kai glyphs (the untranslated inputs).
+
+Unpaired glyphs (`fonts_unpaired`, Kai <-> Ming) are scored by two more, built from the
+same glyphs (and cached and built on first use like the others):
+- `data.name=fonts_both`: the same character classifier trained on both fonts (each
+  character's Kai and Ming glyph, one label, over `data.characters`), so it recognises
+  a character in either style: content preservation of translations in both directions
+  (labels are the `y_a` / `y_b` of the `fonts_unpaired` batches);
+- `data.name=fonts_style`: a Kai (0) / Ming (1) style classifier trained on the
+  *training* characters' glyphs in both fonts and tested on the test characters' (held
+  out: a translated test character is a glyph it never saw either), for the share of
+  translations in the target style.
 """
 from __future__ import annotations
 
@@ -65,8 +76,11 @@ class ConvNet(nn.Module):
 # The classifier that judges a data set's (target) images, by data.name.
 DOMAINS = {"fashion_mnist": "fashion_mnist", "mnist": "mnist", "edges2fashion": "fashion_mnist",
            "mosaic": "fashion_mnist", "sneaker2boot": "fashion_mnist", "fonts": "fonts",
-           "fonts_unpaired": "fonts"}
-GLYPHS = ("fonts",)
+           "fonts_unpaired": "fonts_style"}
+# The classifier that recognises the content of a data set's images in either domain.
+CONTENT = {"fonts_unpaired": "fonts_both"}
+GLYPHS = ("fonts", "fonts_both", "fonts_style")
+STYLES = ("kai", "ming")  # fonts_style labels: 0 Kai (fonts_unpaired's A), 1 Ming (B)
 SHIFT, SCALES = 0.1, (0.85, 1.1)  # glyph augmentation: shift (x size), scale range
 
 
@@ -159,17 +173,17 @@ def ensure(path: str, data_name: str, args: str = "", progress: bool = True) -> 
   if data_name == "folder" or data_name in data.TOY:
     raise unlabelled
   try:
-    train_source = data.get_source(config)
+    labelled = _labelled(config)
   except (data.datasets.DataUnavailableError, OSError, ValueError) as e:
     raise Unavailable(f"No classifier for {data_name!r} at {path}, and it cannot be built "
                       f"here: {e}", build_command(data_name, args, path)) from None
-  if "y" not in train_source.batch(0):
+  if not labelled:
     raise unlabelled
   with _lock(path):
     if exists(path):  # built by another process while we waited
       return path
     print(f"Building the {data_name} domain classifier for the image metrics "
-          f"(eval.metrics has 'classifier' and there is none at {path}): "
+          f"(eval.metrics needs it and there is none at {path}): "
           f"{config.train.epochs} epoch(s), width {config.model.width}; about "
           f"{'30 seconds' if config.train.epochs == 1 else '3 minutes'} on 2 CPU cores, "
           "once: later runs and checkouts find it there.", flush=True)
@@ -179,6 +193,18 @@ def ensure(path: str, data_name: str, args: str = "", progress: bool = True) -> 
     shutil.rmtree(path, ignore_errors=True)  # what an interrupted build by hand left
     os.replace(partial, path)
   return path
+
+
+def _labelled(config) -> bool:
+  """Whether the data a classifier of `config` trains on can be had here and carry
+  labels; raises what loading them raises. The glyph classifiers (`GLYPHS`, not all of
+  them data sets) learn from the fonts glyphs, labelled by character or by style."""
+  from gan_jax import data
+  if config.data.name in GLYPHS:
+    from gan_jax.data import fonts
+    fonts.load(fonts.SIZE, config.data.limit, progress=False)
+    return True
+  return "y" in data.get_source(config).batch(0)
 
 
 def augment(images, key):
@@ -198,18 +224,30 @@ def augment(images, key):
 
 
 def _glyph_arrays(config):
-  """(train x, train y, test x, test y, extra test sets) for the character classifier:
-  Ming glyphs of `data.characters` at data.image_size, labelled by character index;
-  test = seeded affine copies; the Kai glyphs as an extra set."""
+  """(train x, train y, test x, test y, extra test sets) for the glyph classifiers, at
+  data.image_size: `fonts` the Ming glyphs of `data.characters`, labelled by character
+  index, test = seeded affine copies, the Kai glyphs as an extra set; `fonts_both` the
+  glyphs of both fonts of those characters, test = affine copies of both; `fonts_style`
+  Kai 0 / Ming 1 on the training characters, test = the test characters' glyphs."""
   from gan_jax.data import fonts, images as images_lib
   glyphs = fonts.load(fonts.SIZE, config.data.limit, progress=False)
-  rows = fonts.split_rows(glyphs, config.data.characters)
   size = config.data.image_size or fonts.SIZE
-  ming, kai = (images_lib.to_float(images_lib.fit_all(glyphs[s][rows], size, 0))
-               for s in ("ming", "kai"))
+  fit = lambda style, rows: images_lib.to_float(images_lib.fit_all(glyphs[style][rows],
+                                                                   size, 0))
+  if config.data.name == "fonts_style":
+    def style(split):
+      rows = fonts.split_rows(glyphs, split)
+      return (np.concatenate([fit("kai", rows), fit("ming", rows)]),
+              np.repeat(np.arange(len(STYLES), dtype=np.int32), len(rows)))
+    return (*style("train"), *style("test"), {})
+  rows = fonts.split_rows(glyphs, config.data.characters)
+  ming, kai = fit("ming", rows), fit("kai", rows)
   labels = rows.astype(np.int32)
-  test_x = np.asarray(augment(ming, jax.random.PRNGKey(config.seed + 1)))
-  return ming, labels, test_x, labels, {"kai": (kai, labels)}
+  copies = lambda x: np.asarray(augment(x, jax.random.PRNGKey(config.seed + 1)))
+  if config.data.name == "fonts_both":
+    x, y = np.concatenate([ming, kai]), np.concatenate([labels, labels])
+    return x, y, copies(x), y, {"kai": (kai, labels), "ming": (ming, labels)}
+  return ming, labels, copies(ming), labels, {"kai": (kai, labels)}
 
 
 def params_hash(variables) -> str:
@@ -266,9 +304,16 @@ def train(config, workdir: str, progress: bool = True) -> dict:
           "num_classes": model.num_classes, "sha256": params_hash(variables),
           "input_shape": list(train_x.shape[1:]), "seed": int(config.seed)}
   if glyphs:
-    info["test_set"] = "affine copies (augment, seed + 1) of every Ming glyph"
-    info["characters"] = (f"{config.data.characters} characters of fonts.load(limit="
-                          f"{config.data.limit}), label = index ({len(train_y)} classes)")
+    info["test_set"] = {
+        "fonts": "affine copies (augment, seed + 1) of every Ming glyph",
+        "fonts_both": "affine copies (augment, seed + 1) of every Kai and Ming glyph",
+        "fonts_style": "the test characters' Kai and Ming glyphs (never trained on)",
+    }[config.data.name]
+    info["characters"] = (
+        f"the training characters of fonts.load(limit={config.data.limit}), label = 0 Kai, "
+        "1 Ming" if config.data.name == "fonts_style" else
+        f"{config.data.characters} characters of fonts.load(limit={config.data.limit}), "
+        f"label = index ({len(set(train_y.tolist()))} classes)")
   for name, (x, y) in extra.items():
     info[f"{name}_accuracy"] = float(np.mean(predict(model, variables, x).argmax(-1) == y))
   save(workdir, variables, info)

@@ -79,7 +79,7 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.model.width = 512         # MLP units; base channel count of conv nets
   c.model.depth = 3
   c.model.kernel_size = 4
-  c.model.g_norm = "batch"    # conv nets: batch | layer | none
+  c.model.g_norm = "batch"    # conv nets: batch | layer | instance | none
   c.model.d_norm = "batch"
   c.model.spectral_norm = False
   c.model.num_classes = 0     # class-conditional methods: the data's classes (0: none)
@@ -125,6 +125,8 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.eval.reference_split = "test"   # real data that image scores compare against
   c.eval.classifier = ""            # domain classifier dir ("": the cached one, built if missing)
   c.eval.classifier_args = ""       # args of experiments/classifier.py for that ("smoke")
+  c.eval.content_classifier = ""    # unpaired: content classifier dir ("": the data's default,
+                                    # cached, built if missing)
   c.eval.inception_weights = ""     # .npz for eval.metrics 'inception' (docs/inception_weights.md)
   c.eval.inception_preprocess = "pytorch_fid"  # pytorch_fid | tf | clean (metrics.inception_preprocess)
   c.eval.fid_inf = True             # also FID extrapolated to N = inf (Chong & Forsyth, 2020)
@@ -174,10 +176,13 @@ def smoke(c: ml_collections.ConfigDict) -> None:
 
 
 def optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
-              schedule: str = "constant") -> ml_collections.ConfigDict:
+              schedule: str = "constant", decay_start: float = 0.5
+              ) -> ml_collections.ConfigDict:
   """An optimizer entry: `name` is adam | rmsprop | sgd; b1/b2 are Adam's betas;
-  `schedule` is constant | linear (decay to 0 at train.steps)."""
-  return ml_collections.ConfigDict(dict(name=name, lr=lr, b1=b1, b2=b2, schedule=schedule))
+  `schedule` is constant | linear (decay to 0 at train.steps) | linear_after (constant
+  for the first `decay_start` share of train.steps, then linear decay to 0)."""
+  return ml_collections.ConfigDict(dict(name=name, lr=lr, b1=b1, b2=b2, schedule=schedule,
+                                        decay_start=decay_start))
 
 
 def regularizer(weight: float = 0.0, every: int = 1, **kwargs) -> ml_collections.ConfigDict:

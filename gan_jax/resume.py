@@ -30,7 +30,8 @@ from gan_jax import config as config_lib, train_step as step_lib
 FREE_KEYS = ("train.steps", "train.on_nonfinite", "train.rollback_lr_scale",
              "train.max_rollbacks", "log.every", "ckpt.every", "ckpt.keep", "sample.every",
              "sample.num", "sample.annotate", "eval.every", "eval.num_samples",
-             "eval.metrics", "eval.classifier", "eval.inception_weights",
+             "eval.metrics", "eval.classifier", "eval.content_classifier",
+             "eval.inception_weights",
              "eval.reference_split", "parallel.num_devices", "sweep.vectorize")
 FIXED_KEYS = ("seed",)
 # What may differ between a run's config and the one given to --mode sample / eval.
@@ -62,7 +63,7 @@ def differences(saved: dict, new: dict) -> dict:
 
 def free_keys(config) -> set[str]:
   free = set(FREE_KEYS)
-  if any(config.optim[n].schedule == "linear" for n in ("g", "d")):
+  if any(config.optim[n].schedule in ("linear", "linear_after") for n in ("g", "d")):
     free.discard("train.steps")  # the learning-rate decay is spread over train.steps
   return free
 

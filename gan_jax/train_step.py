@@ -29,7 +29,7 @@ OPTIMIZERS = {
     "rmsprop": lambda c: optax.inject_hyperparams(optax.rmsprop)(learning_rate=c.lr),
     "sgd": lambda c: optax.inject_hyperparams(optax.sgd)(learning_rate=c.lr),
 }
-SCHEDULES = ("constant", "linear")
+SCHEDULES = ("constant", "linear", "linear_after")
 
 
 @flax.struct.dataclass
@@ -45,18 +45,43 @@ class TrainState:
   nonfinite_step: jax.Array  # first step whose metrics were not finite; -1 if none
 
 
-def optimizer(c, total_updates: int) -> optax.GradientTransformation:
-  """The optimizer of config entry `c`; its base learning rate stays an array in the
-  state (a sweep may vary it) and a `linear` schedule multiplies it by a factor that
-  falls from 1 to 0 over `total_updates` (the WGAN-GP authors' decay)."""
-  if c.name not in OPTIMIZERS:
-    raise ValueError(f"Unknown optimizer {c.name!r}. Available: {', '.join(OPTIMIZERS)}.")
+def schedule_factor(c, total_updates: int):
+  """The factor the learning rate is multiplied by, as an optax schedule of the update
+  count, or None for `constant`:
+
+  - `linear`: falls from 1 to 0 over `total_updates` (the WGAN-GP authors' decay);
+  - `linear_after`: 1 for the first `c.decay_start` x `total_updates` updates, then
+    linearly to 0 at `total_updates` (CycleGAN, Zhu et al., 2017, Sec. 4: 100 epochs at
+    the base rate, then 100 epochs of linear decay, i.e. `decay_start` 0.5).
+  """
   if c.schedule not in SCHEDULES:
     raise ValueError(f"Unknown schedule {c.schedule!r}. Available: {', '.join(SCHEDULES)}.")
-  tx = OPTIMIZERS[c.name](c)
+  total = max(1, total_updates)
   if c.schedule == "linear":
-    tx = optax.chain(tx, optax.scale_by_schedule(
-        optax.linear_schedule(1.0, 0.0, max(1, total_updates))))
+    return optax.linear_schedule(1.0, 0.0, total)
+  if c.schedule == "linear_after":
+    start = float(c.decay_start)
+    if not 0.0 <= start < 1.0:
+      raise ValueError(f"decay_start={start} (optim.<g|d>.decay_start): the share of "
+                       "training at the base rate before the linear decay; use a value in "
+                       "[0, 1) (0.5: the CycleGAN paper's 100 + 100 epochs).")
+    boundary = int(round(start * total))
+    return optax.join_schedules(
+        [optax.constant_schedule(1.0), optax.linear_schedule(1.0, 0.0, total - boundary)],
+        [boundary])
+  return None
+
+
+def optimizer(c, total_updates: int) -> optax.GradientTransformation:
+  """The optimizer of config entry `c`; its base learning rate stays an array in the
+  state (a sweep may vary it) and a schedule (`schedule_factor`) multiplies its updates
+  by a factor of the update count."""
+  if c.name not in OPTIMIZERS:
+    raise ValueError(f"Unknown optimizer {c.name!r}. Available: {', '.join(OPTIMIZERS)}.")
+  factor = schedule_factor(c, total_updates)
+  tx = OPTIMIZERS[c.name](c)
+  if factor is not None:
+    tx = optax.chain(tx, optax.scale_by_schedule(factor))
   return tx
 
 

@@ -68,3 +68,14 @@ def smoke_classifier(gan_jax_cache):
   it under a file lock, the others wait and load it."""
   from gan_jax import classifier
   return classifier.ensure("", "fashion_mnist", "smoke", progress=False)
+
+
+@pytest.fixture(scope="session")
+def smoke_fonts_classifiers(gan_jax_cache):
+  """The glyph classifiers of every `smoke` fonts_unpaired config (experiments/
+  classifier.py:data=...,smoke: the first 64 characters), {"style": Kai / Ming,
+  "content": characters of both fonts}, for the unpaired scores; built like
+  `smoke_classifier`, once per session into its cache, where the runs find them too."""
+  from gan_jax import classifier
+  return {role: classifier.ensure("", data, "smoke", progress=False)
+          for role, data in (("style", "fonts_style"), ("content", "fonts_both"))}

@@ -37,7 +37,12 @@ EXTRA_ARGS = {"celeba64": "data=folder,path={faces}"}
 # data), one of each method family, and the metrics' classifier.
 CHECKOUT = ("classifier", "dcgan", "pix2pix", "wgan")
 # Smoke-trained, sampled and evaluated, with their samples.npz contract, by another test.
-ELSEWHERE = {"segan": "tests/methods/test_segan.py::test_train_sample_eval"}
+ELSEWHERE = {
+    "segan": "tests/methods/test_segan.py::test_train_sample_eval",
+    "cyclegan": "tests/test_unpaired_runs.py::"
+                "test_cyclegan_on_fonts_scores_style_content_cycles_and_fid",
+    "cogan": "tests/test_unpaired_runs.py::"
+             "test_cogan_samples_joint_pairs_and_translates_by_inversion"}
 NUM_SAMPLES = 16
 
 
@@ -150,6 +155,13 @@ def test_readme_commands_from_a_clean_checkout(name, checkout, faces, smoke_clas
   status = subprocess.run(["git", "status", "--porcelain"], cwd=checkout,
                           capture_output=True, text=True, check=True).stdout
   assert status == "", f"runs left files git sees:\n{status}"
+
+
+def test_the_experiments_trained_elsewhere_have_their_test():
+  """An experiment left out of test_smoke names the test that smoke-trains it instead."""
+  for name, target in ELSEWHERE.items():
+    path, test = target.split("::")
+    assert name in EXPERIMENTS and f"def {test}(" in open(os.path.join(ROOT, path)).read()
 
 
 def test_unlabelled_data_train_and_evaluate_without_the_classifier(faces, tmp_path, capsys):

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import methods, train_step as step_lib
+from gan_jax import config as config_lib, methods, train_step as step_lib
 from gan_jax.data import pipeline, toy
 
 
@@ -118,6 +118,27 @@ def test_linear_schedule_decays_to_zero_and_keeps_the_base_rate_an_array(make_co
   assert sizes[0] == pytest.approx(config.optim.d.lr, rel=1e-3)
   assert sizes[total // 2] == pytest.approx(config.optim.d.lr / 2, rel=0.05)
   assert sizes[-1] == 0.0
+
+
+def test_linear_after_schedule_holds_the_rate_then_decays_to_zero(make_config):
+  """CycleGAN's schedule: the base rate for the first half (decay_start 0.5), then a
+  linear fall to 0 at the last update; Adam's first steps are ~lr in size."""
+  config = make_config("cyclegan.py:smoke", **{"train.steps": 20})
+  assert config.optim.g.schedule == "linear_after" and config.optim.g.decay_start == 0.5
+  g_tx, _ = step_lib.optimizers(config)
+  params = {"w": jnp.ones(3)}
+  opt = g_tx.init(params)
+  sizes = []
+  for _ in range(21):
+    updates, opt = g_tx.update({"w": jnp.ones(3)}, opt, params)
+    sizes.append(float(jnp.abs(updates["w"]).max()))
+  lr = config.optim.g.lr
+  np.testing.assert_allclose(sizes[:11], lr, rtol=1e-3)  # updates 0..10: constant
+  np.testing.assert_allclose(sizes[15], lr / 2, rtol=1e-3)  # halfway through the decay
+  assert sizes[20] == 0.0
+  with pytest.raises(ValueError, match="decay_start=1.5"):
+    step_lib.optimizer(config_lib.optimizer("adam", 1e-3, schedule="linear_after",
+                                            decay_start=1.5), 10)
 
 
 class _NanOnEvenUpdates:

@@ -57,7 +57,7 @@ BAD_VALUES = [
     ("gan.py:smoke", {"optim.d.name": "adamw"}, None, "optim.d.name='adamw'"),
     ("gan.py:smoke", {"optim.g.schedule": "cosine"}, None, "optim.g.schedule='cosine'"),
     ("gan.py:smoke", {"model.z_dist": "gaussian"}, None, "model.z_dist='gaussian'"),
-    ("dcgan.py:smoke", {"model.d_norm": "instance"}, None, "model.d_norm"),
+    ("dcgan.py:smoke", {"model.d_norm": "weight"}, None, "model.d_norm"),
     ("dcgan.py:smoke", {"model.g_norm": "group"}, None, "model.g_norm"),
     ("gan.py:smoke", {"data.name": "ring9"}, None, "(data.name)"),
     # Regularizers: unknown names, weights, clip c, intervals, types.
@@ -134,7 +134,9 @@ def test_unknown_keys_name_the_closest(key, closest):
 
 @pytest.mark.parametrize("spec", ["gan.py:smoke", "gan.py", "dcgan.py:smoke", "wgan.py:smoke",
                                   "wgan.py:data=grid25", "wgan.py:penalty=clip", "sngan.py",
-                                  "sngan.py:net=dcgan", "lsgan.py:smoke", "celeba64.py"])
+                                  "sngan.py:net=dcgan", "lsgan.py:smoke", "celeba64.py",
+                                  "cyclegan.py", "cyclegan.py:variant=discogan",
+                                  "cyclegan.py:variant=dualgan", "cogan.py"])
 def test_every_experiment_config_is_valid(spec):
   validate.validate(experiment_config(spec))  # raises on any wrong value
 

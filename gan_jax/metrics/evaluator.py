@@ -23,6 +23,11 @@
 - ``speech``: enhanced speech against the clean utterances (`metrics.speech`): PESQ
   (narrow-band, 8 kHz), STOI, segmental SNR and the composite CSIG / CBAK / COVL, over
   all held-out utterances and per test SNR, with the same scores of the noisy input.
+- ``unpaired``: both directions of an unpaired translation on held-out examples
+  (`metrics.unpaired`): cycle errors, and with the data's domain and content
+  classifiers (cached, built when missing; left out with a note where they cannot be)
+  the share of translations in the target domain, content preservation and FID per
+  direction.
 
 Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
 that picked it, each feature network's name, weights hash and preprocessing, EMA or
@@ -44,7 +49,7 @@ import numpy as np
 from gan_jax import classifier as classifier_lib, sampling
 from gan_jax.cache import cache_dir, load_npz, save_npz
 from gan_jax.metrics import (classifier_metrics, conditional, feature_nets, fid,
-                             inception_score, kid, paired, prdc, toy)
+                             inception_score, kid, paired, prdc, toy, unpaired)
 
 KID_SUBSETS = 100
 IS_SPLITS = 10
@@ -119,7 +124,7 @@ def paired_network(config, progress: bool = True):
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech")
+  GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech", "unpaired")
 
   def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -177,6 +182,9 @@ class Evaluator:
     self.paired_net = None
     if "paired" in config.eval.metrics:
       self.paired_net = paired_network(config, progress)
+    self.unpaired_nets = None
+    if "unpaired" in config.eval.metrics:
+      self.unpaired_nets = unpaired.networks(config, progress)
     self._reference = {}
 
   def reference_key(self, group: str, split: str, n: int) -> dict:
@@ -232,7 +240,7 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    if self.nets or {"toy", "paired", "speech"} & set(self.config.eval.metrics):
+    if self.nets or {"toy", "paired", "speech", "unpaired"} & set(self.config.eval.metrics):
       g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
       record = sampling.record(self.method, g_vars,
                                self.conditions(self.num_samples, self.seed), progress=progress)
@@ -270,6 +278,9 @@ class Evaluator:
     if "speech" in self.config.eval.metrics:
       from gan_jax.metrics import speech
       group_scores, protocol["speech"] = speech.scores(record, self.config.data.sample_rate)
+      scores.update(group_scores)
+    if "unpaired" in self.config.eval.metrics:
+      group_scores, protocol["unpaired"] = unpaired.scores(record, self.unpaired_nets)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)

@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-NORMS = ("batch", "layer", "none")
+NORMS = ("batch", "layer", "instance", "none")
 BATCHNORM_MOMENTUM = 0.9  # flax's convention: running = 0.9 running + 0.1 batch
 DN = ("NHWC", "HWIO", "NHWC")
 DCGAN_INIT = nn.initializers.normal(0.02)  # Radford et al., 2016, Sec. 4
@@ -67,7 +67,8 @@ def check_norm(kind: str, key: str) -> None:
 
 def norm(kind: str, axis_name: str | None = None, *, key: str = "model.g_norm",
          scale_init: Callable = nn.initializers.ones):
-  """The normalisation `kind` ('batch' | 'layer' | 'none') as a callable `f(x, train)`.
+  """The normalisation `kind` ('batch' | 'layer' | 'instance' | 'none') as a callable
+  `f(x, train)`.
 
   'batch': BatchNorm over all axes but the last (PyTorch's defaults: momentum 0.1 of
     the new statistic, eps 1e-5); statistics in 'batch_stats', averaged over the pmap
@@ -76,12 +77,18 @@ def norm(kind: str, axis_name: str | None = None, *, key: str = "model.g_norm",
   'layer': per-sample statistics over all non-batch axes (for images H, W and C) with a
     per-channel scale and offset: the critic normalisation of WGAN-GP (Gulrajani et
     al., 2017, Sec. 4), since batch statistics would couple the samples of the penalty.
+  'instance': per-sample, per-channel statistics over H and W, no scale or offset
+    (Ulyanov et al., 2016, "Instance normalization"; the CycleGAN authors' nets use
+    PyTorch's InstanceNorm2d, affine=False, no running statistics): the same in train
+    and eval mode, and nothing to average over devices.
   'none': identity.
   Call it inside a compact module; `key` names the config key in error messages.
   """
   check_norm(kind, key)
   if kind == "none":
     return lambda x, train: x
+  if kind == "instance":
+    return lambda x, train: nn.InstanceNorm(epsilon=1e-5, use_scale=False, use_bias=False)(x)
   if kind == "layer":
     return lambda x, train: nn.LayerNorm(
         epsilon=1e-5, reduction_axes=tuple(range(1, x.ndim)), scale_init=scale_init)(x)
