@@ -8,6 +8,7 @@ import jax
 import numpy as np
 
 from gan_jax import train, writers
+from gan_jax.metrics import feature_nets, fid, paired
 from tests.conftest import experiment_config
 
 KEYS = {"a", "ab", "aba", "b", "ba", "bab"}
@@ -58,11 +59,31 @@ def test_cyclegan_on_fonts_scores_style_content_cycles_and_fid(tmp_path,
   np.testing.assert_array_equal(samples["y_a"], samples["y_b"])
   assert np.abs(samples["ab"]).max() <= 1
   check_cycles(samples, scores)
-  for d in ("ab", "ba"):
-    for key in ("target_accuracy", "real_accuracy", "input_accuracy", "content_accuracy",
-                "input_content_accuracy"):
-      assert 0 <= scores[f"{d}_{key}"] <= 1
-    assert scores[f"{d}_fid"] > 0
+  # Each score from samples.npz by hand: style accuracies with the target domain's class
+  # (Kai 0, Ming 1), content accuracies with the inputs' labels, FID on the style
+  # classifier's features (the target domain's real glyphs vs translations / inputs).
+  style = feature_nets.classifier(smoke_fonts_classifiers["style"], "fonts_style", "", False)
+  content = feature_nets.classifier(smoke_fonts_classifiers["content"], "fonts_both", "",
+                                    False)
+  run = lambda net, k: net(paired.resize_for(samples[k], net.input_shape), k)
+  style_out = {k: run(style, k) for k in ("a", "b", "ab", "ba")}
+  label = {k: p.argmax(1) for k, (p, _) in style_out.items()}
+  feats = {k: f for k, (_, f) in style_out.items()}
+  for d, source, target in (("ab", "a", "b"), ("ba", "b", "a")):
+    cls = {"a": 0, "b": 1}[target]
+    assert scores[f"{d}_target_accuracy"] == np.mean(label[d] == cls)
+    assert scores[f"{d}_real_accuracy"] == np.mean(label[target] == cls)
+    assert scores[f"{d}_input_accuracy"] == np.mean(label[source] == cls)
+    y = samples[f"y_{source}"]
+    assert scores[f"{d}_content_accuracy"] == np.mean(run(content, d)[0].argmax(1) == y)
+    assert scores[f"{d}_input_content_accuracy"] == np.mean(
+        run(content, source)[0].argmax(1) == y)
+    np.testing.assert_allclose(scores[f"{d}_fid"],
+                               fid.fid_from_features(feats[target], feats[d]), rtol=1e-6)
+    np.testing.assert_allclose(scores[f"{d}_input_fid"],
+                               fid.fid_from_features(feats[target], feats[source]), rtol=1e-6)
+  # Two classes: the real Ming glyphs not called Ming are the ones called Kai.
+  assert scores["ab_real_accuracy"] + scores["ba_input_accuracy"] == 1
   # The smoke style classifier tells real Ming from Kai test glyphs better than chance.
   assert scores["ab_real_accuracy"] + scores["ba_real_accuracy"] > 1.0
   assert scores["num_a"] == scores["num_b"] == 6

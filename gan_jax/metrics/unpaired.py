@@ -20,9 +20,13 @@ family). Direction ab is A -> B (its translations `ab`, its cycles `aba`), ba is
   character must stay that character); ``<d>_input_content_accuracy``: the same on the
   inputs (its upper bound: the classifier's accuracy on real glyphs of the source style).
 - ``<d>_fid``: FID (Heusel et al., 2017) between the translations and the target
-  domain's real test images on a classifier's 128-d features: the content classifier's
-  when there is one (for glyphs a style classifier's two classes make poor features),
-  else the target-domain classifier's.
+  domain's real test images on the target-domain classifier's 128-d features (the
+  content classifier's where there is no domain classifier: it is trained to give a
+  character the same label in both styles, so its features largely ignore style);
+  ``<d>_input_fid``: the same for the untranslated inputs (the identity map's score).
+- The content classifier is a scoring network trained on the glyphs of the test
+  characters in both fonts (as the FCN of the FCN-score is trained on real photos): the
+  identity map scores ~100% content accuracy, so content is read beside style.
 - CoGAN records also hold joint samples (`joint_a`, `joint_b`: G_a(z), G_b(z) from one
   z): ``joint_a_target_accuracy`` / ``joint_b_target_accuracy`` (each side in its own
   domain's class) and ``joint_content_agreement`` (the content classifier gives both
@@ -129,8 +133,15 @@ def content_scores(record: dict, net) -> tuple[dict, dict]:
   for key in ("a", "b", "ab", "ba"):
     labels, feats[key] = _predict(net, record[key], key)
     y = record.get(f"y_{key[0]}")  # ab keeps a's content: labelled by y_a
-    if y is None or int(np.max(y)) >= net.info.get("num_classes", np.inf):
+    if y is None:
       continue
+    if int(np.max(y)) >= net.info.get("num_classes", np.inf):
+      raise ValueError(
+          f"samples.npz's y_{key[0]} holds label {int(np.max(y))}, but the content "
+          f"classifier {net.info.get('path', net.name)} knows {net.info['num_classes']} "
+          "classes: it was built for other data (e.g. a smoke classifier scoring a full "
+          "run). Set eval.content_classifier to one built for this data, or leave it "
+          "empty to use (or build) the cached one.")
     name = f"{key}_content_accuracy" if len(key) == 2 else \
         f"{'ab' if key == 'a' else 'ba'}_input_content_accuracy"
     out[name] = float(np.mean(labels == np.asarray(y)))
@@ -156,25 +167,28 @@ def protocol(nets: Networks) -> dict:
     out["content_accuracy"] = "argmax label of a translation == the input's label"
   if nets.missing:
     out["missing_networks"] = nets.missing
-  fid_net = nets.content or nets.target
+  fid_net = nets.target or nets.content
   if fid_net is not None:
     out["fid"] = (f"Frechet distance of {fid_net.name}'s features: translations vs the "
-                  "target domain's real test images")
+                  "target domain's real test images (<d>_input_fid: the untranslated "
+                  "inputs vs the same, what the identity map scores)")
   return out
 
 
 def scores(record: dict, nets: Networks) -> tuple[dict, dict]:
   """(scores, protocol) of an unpaired sample record (module docstring)."""
   out = cycle_scores(record)
-  feats = {}
+  target_feats = content_feats = {}
   if nets.target is not None:
-    s, feats = domain_scores(record, nets.target, nets.classes)
+    s, target_feats = domain_scores(record, nets.target, nets.classes)
     out.update(s)
   if nets.content is not None:
-    s, feats = content_scores(record, nets.content)  # FID on the content features
+    s, content_feats = content_scores(record, nets.content)
     out.update(s)
+  feats = target_feats or content_feats  # FID on the domain network's features
   if feats:
-    for d, (_, target, _) in DIRECTIONS.items():
+    for d, (source, target, _) in DIRECTIONS.items():
       out[f"{d}_fid"] = float(fid.fid_from_features(feats[target], feats[d]))
+      out[f"{d}_input_fid"] = float(fid.fid_from_features(feats[target], feats[source]))
   out["num_a"], out["num_b"] = int(len(record["a"])), int(len(record["b"]))
   return out, protocol(nets)

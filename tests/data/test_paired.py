@@ -147,8 +147,11 @@ def test_fonts_split_by_character_and_pairs_show_one_character():
   for a, b, y in zip(e["a"], e["b"], e["y"]):
     char = test.characters[y]
     for image, style in ((a, "kai"), (b, "ming")):
-      font = ImageFont.truetype(fonts.font_path(style), round(fonts.FONT_SCALE * 32), index=0)
-      np.testing.assert_array_equal(image[..., 0], images.to_float(fonts.render(font, char, 32)))
+      # Rendered at 64 px and resized to 32, as the glyph classifiers see them.
+      font = ImageFont.truetype(fonts.font_path(style), round(fonts.FONT_SCALE * fonts.SIZE),
+                                index=0)
+      glyph = fonts.render(font, char, fonts.SIZE)[None, ..., None]
+      np.testing.assert_array_equal(image, images.to_float(images.fit_all(glyph, 32, 0))[0])
       assert 0.03 < (image > 0).mean() < 0.6  # ink, not blank
     assert np.abs(a - b).mean() > 0.05  # two different styles
   # the test characters do not depend on the run's seed

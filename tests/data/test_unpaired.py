@@ -77,7 +77,8 @@ def test_fonts_unpaired_trains_on_disjoint_characters_and_tests_aligned():
   assert train.sizes == (90, 90) and test.sizes == (20, 20)
   e = train.examples(labels=True)
   assert not set(e["y_a"]) & set(e["y_b"])  # no character on both sides in training
-  glyphs = fonts.load(32, 200)
+  glyphs = fonts.load(fonts.SIZE, 200)  # rendered at 64 px, resized to 32 (next test)
+  glyphs = {**glyphs, **{k: images.fit_all(glyphs[k], 32, 0) for k in ("kai", "ming")}}
   train_rows = set(fonts.split_rows(glyphs, "train"))
   assert set(e["y_a"]) | set(e["y_b"]) == train_rows
   np.testing.assert_array_equal(e["a"], images.to_float(glyphs["kai"][e["y_a"]]))
@@ -92,6 +93,20 @@ def test_fonts_unpaired_trains_on_disjoint_characters_and_tests_aligned():
   # the paired fonts' test split holds the same characters
   paired_test = data.get_source(config(name="fonts", limit=200, image_size=32), "test")
   np.testing.assert_array_equal(paired_test.examples()["y"], test.examples(labels=True)["y_a"])
+
+
+def test_fonts_unpaired_glyphs_are_the_pixels_the_style_classifier_is_tested_on():
+  """The Kai / Ming classifier that scores the translations is trained and tested on
+  glyphs rendered at 64 px and resized; the data must be the same pixels (glyphs
+  rendered straight at 32 px differ by 15-20 grey levels per pixel)."""
+  from gan_jax import classifier
+  c = config(name="fonts_unpaired", limit=200, image_size=32)
+  test = data.get_source(c, "test").examples(labels=True)
+  style = config_lib.base()
+  style.data.update({"name": "fonts_style", "limit": 200, "image_size": 32})
+  _, _, test_x, test_y, _ = classifier._glyph_arrays(style)
+  np.testing.assert_array_equal(np.concatenate([test["a"], test["b"]]), test_x)
+  assert list(test_y) == [0] * 20 + [1] * 20  # Kai 0, Ming 1
 
 
 def write_images(folder, values, size=12):

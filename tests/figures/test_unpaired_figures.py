@@ -18,8 +18,13 @@ def test_cyclegan_ablation_smoke(tmp_path, smoke_fonts_classifiers):
       assert 0 < s[f"{d}_cycle_l1"] < 1 and s[f"{d}_fid"] > 0
   assert rows["GAN alone"]["missing"] == "not trained in --smoke"
   table = open(tmp_path / "cyclegan_ablation.md").read()
-  assert "| CycleGAN | 0." in table and "0.51, 0.11, 0.08" in table and "not run" in table
-  assert "real glyphs" in table
+  s = rows["CycleGAN"]["scores"]
+  assert (f"| CycleGAN | {s['ab_target_accuracy']:.3f} | {s['ab_content_accuracy']:.3f} | "
+          f"{s['ab_cycle_l1']:.4f} | {s['ab_fid']:.1f} | {s['ba_target_accuracy']:.3f} |"
+          in table)
+  assert "0.51, 0.11, 0.08" in table and "| GAN alone | not run" in table
+  assert (f"| real glyphs (classifiers' accuracy) | {s['ab_real_accuracy']:.3f} | "
+          f"{s['ab_input_content_accuracy']:.3f} |" in table)
   figures = json.load(open(tmp_path / "cyclegan_ablation.json"))["figures"]
   assert figures["translations"]["run"] == "fonts_full"
   assert figures["ablation"]["columns"] == ["Kai", "CycleGAN", "real Ming"]

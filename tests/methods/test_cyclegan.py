@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import losses, methods, parallel, train_step as step_lib
+from gan_jax import image_pool, losses, methods, parallel, train_step as step_lib
 from gan_jax.methods import _unpaired
 from tests.conftest import experiment_config
 
@@ -137,6 +137,29 @@ def test_d_loss_is_the_least_squares_loss_of_each_d_on_the_pooled_images():
   want_a = losses.d_least_squares(d_out("a", batch()["a"]), d_out("a", fake["ba"]))
   np.testing.assert_allclose([m["d_b_loss"], m["d_a_loss"], float(loss)],
                              [want_b, want_a, want_a + want_b], rtol=1e-5)
+
+
+def test_with_full_pools_d_is_scored_on_what_the_pools_hand_back():
+  config, method, state = build("cyclegan.py:smoke")
+  rng = np.random.default_rng(5)
+  full = {d: {"images": jnp.asarray(rng.uniform(-1, 1, (50, 32, 32, 1)), jnp.float32),
+              "count": jnp.int32(50)} for d in ("ab", "ba")}
+  collections = {**{k: v for k, v in state.d.items() if k not in ("params", "pool")},
+                 "pool": full}
+  fake = {"ab": jnp.asarray(batch(seed=1)["a"]), "ba": jnp.asarray(batch(seed=2)["b"])}
+  key = jax.random.PRNGKey(7)
+  _, (new, m) = method.d_loss(state.d["params"], collections, batch(), fake, key,
+                              state.hparams, parallel.Context(), 0, {})
+  k_pool = jax.random.split(key)[0]
+  d_out = lambda domain, x: method.D.apply(_unpaired.sub(state.d, domain), x, train=True)
+  for i, (direction, domain) in enumerate((("ab", "b"), ("ba", "a"))):
+    shown, pool = image_pool.query(full[direction], fake[direction],
+                                   jax.random.fold_in(k_pool, i))
+    # Some of the 4 new images were swapped for stored ones (p = 1/2 each; this key).
+    assert 0 < int(jnp.sum(jnp.any(shown != fake[direction], axis=(1, 2, 3)))) < 4
+    np.testing.assert_array_equal(new["pool"][direction]["images"], pool["images"])
+    want = losses.d_least_squares(d_out(domain, batch()[domain]), d_out(domain, shown))
+    np.testing.assert_allclose(m[f"d_{domain}_loss"], float(want), rtol=1e-5)
 
 
 def test_without_a_pool_d_sees_the_new_images_and_the_state_has_no_pool():

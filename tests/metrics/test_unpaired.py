@@ -64,6 +64,15 @@ def test_content_accuracy_compares_each_translation_with_its_input_label():
   assert "ab_target_accuracy" not in s and s["ab_fid"] > 0  # FID on the content features
 
 
+def test_labels_the_content_classifier_does_not_know_are_refused_not_skipped():
+  def run(images):
+    return np.full((len(images), 5), 0.2, np.float32), images.reshape(len(images), -1)[:, :4]
+  content = feature_nets.FeatureNet("five", "h", None, run, {"num_classes": 5,
+                                                               "path": "/c/five"})
+  with pytest.raises(ValueError, match=r"label 9.*/c/five.*5 classes.*eval\.content_classifier"):
+    unpaired.scores(record(), unpaired.Networks(content=content))
+
+
 def test_a_classifier_for_data_without_domain_classes_is_refused(tmp_path):
   import ml_collections
   config = ml_collections.ConfigDict({"data": {"name": "folder2"}, "eval": {

@@ -125,7 +125,7 @@ def test_unsupported_shapes_name_the_sizes_and_the_key(shape):
 
 def test_unknown_norm_names_the_key():
   with pytest.raises(ValueError, match="model.g_norm"):
-    dcgan.build(_config(g_norm="instance"), (28, 28, 1))
+    dcgan.build(_config(g_norm="group"), (28, 28, 1))
 
 
 def test_one_train_step_is_finite_and_moves_both_networks():
