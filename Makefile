@@ -38,4 +38,5 @@ bench: setup classifier
 	$(PY) bench/pipeline.py
 	$(PY) bench/sweep_speed.py
 	$(PY) bench/layers_speed.py
+	$(PY) bench/matmul_peak.py
 	$(PY) bench/eval_speed.py
