@@ -79,3 +79,18 @@ def smoke_fonts_classifiers(gan_jax_cache):
   from gan_jax import classifier
   return {role: classifier.ensure("", data, "smoke", progress=False)
           for role, data in (("style", "fonts_style"), ("content", "fonts_both"))}
+
+
+def train_sample_eval(config, workdir, n=10):
+  """Train `config` in `workdir`, sample `n`, evaluate: (samples.npz's arrays, scores,
+  protocol), after checking that eval.json holds what evaluate returned."""
+  import json
+  import numpy as np
+  from gan_jax import train
+  train.train(config, workdir, progress=False)
+  train.sample(config, workdir, n)
+  samples = dict(np.load(os.path.join(workdir, "samples.npz")))
+  result = train.evaluate(config, workdir)
+  with open(os.path.join(workdir, "eval.json")) as f:
+    assert json.load(f) == json.loads(json.dumps(result))
+  return samples, result["scores"], result["protocol"]

@@ -5,18 +5,8 @@ import os
 
 import numpy as np
 
-from gan_jax import classifier, train
-from tests.conftest import experiment_config
-
-
-def train_sample_eval(config, workdir, n=10):
-  train.train(config, workdir, progress=False)
-  train.sample(config, workdir, n)
-  samples = dict(np.load(os.path.join(workdir, "samples.npz")))
-  result = train.evaluate(config, workdir)
-  with open(os.path.join(workdir, "eval.json")) as f:
-    assert json.load(f) == json.loads(json.dumps(result))
-  return samples, result["scores"], result["protocol"]
+from gan_jax import classifier
+from tests.conftest import experiment_config, train_sample_eval
 
 
 def check_pixel_scores(scores):

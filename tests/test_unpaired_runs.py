@@ -9,19 +9,9 @@ import numpy as np
 
 from gan_jax import train, writers
 from gan_jax.metrics import feature_nets, fid, paired
-from tests.conftest import experiment_config
+from tests.conftest import experiment_config, train_sample_eval
 
 KEYS = {"a", "ab", "aba", "b", "ba", "bab"}
-
-
-def train_sample_eval(config, workdir, n=10):
-  train.train(config, workdir, progress=False)
-  train.sample(config, workdir, n)
-  samples = dict(np.load(os.path.join(workdir, "samples.npz")))
-  result = train.evaluate(config, workdir)
-  with open(os.path.join(workdir, "eval.json")) as f:
-    assert json.load(f) == json.loads(json.dumps(result))
-  return samples, result["scores"], result["protocol"]
 
 
 def check_cycles(samples, scores, exact=True):
@@ -148,3 +138,17 @@ def test_cogan_samples_joint_pairs_and_translates_by_inversion(tmp_path,
   for key in ("joint_a_target_accuracy", "joint_b_target_accuracy", "joint_content_agreement",
               "ab_target_accuracy", "ab_content_accuracy"):
     assert 0 <= scores[key] <= 1
+
+
+def test_unit_on_fonts_translates_through_the_shared_code(tmp_path, smoke_fonts_classifiers):
+  config = experiment_config("unit.py:smoke", **{
+      "eval.classifier": smoke_fonts_classifiers["style"],
+      "eval.content_classifier": smoke_fonts_classifiers["content"]})
+  samples, scores, protocol = train_sample_eval(config, str(tmp_path))
+  assert set(samples) == KEYS | {"y_a", "y_b"}
+  assert all(samples[k].shape == (6, 32, 32, 1) for k in KEYS)
+  check_cycles(samples, scores)  # translation uses the codes' means: seed-independent
+  assert {"ab_target_accuracy", "ab_content_accuracy", "ab_fid", "ba_input_fid"} <= set(scores)
+  rows = [r for r in writers.read_metrics(str(tmp_path)) if "g_kl" in r]
+  assert rows and all(r["g_recon"] > 0 and r["g_kl_cycle"] > 0 for r in rows)
+  assert protocol["unpaired"]["domain_classes"] == {"a": 0, "b": 1}

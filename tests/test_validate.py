@@ -136,7 +136,7 @@ def test_unknown_keys_name_the_closest(key, closest):
                                   "wgan.py:data=grid25", "wgan.py:penalty=clip", "sngan.py",
                                   "sngan.py:net=dcgan", "lsgan.py:smoke", "celeba64.py",
                                   "cyclegan.py", "cyclegan.py:variant=discogan",
-                                  "cyclegan.py:variant=dualgan", "cogan.py"])
+                                  "cyclegan.py:variant=dualgan", "cogan.py", "unit.py"])
 def test_every_experiment_config_is_valid(spec):
   validate.validate(experiment_config(spec))  # raises on any wrong value
 

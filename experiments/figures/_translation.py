@@ -52,3 +52,17 @@ def outputs(workdir: str, n: int, seed: int) -> tuple[dict, int]:
                            run.conditions(n, seed))
   return record, step
 
+
+def write_table(out: str, name: str, table: str) -> None:
+  """`name`.md in `out` (the markdown tables), also printed."""
+  with open(os.path.join(out, f"{name}.md"), "w") as f:
+    f.write(table)
+  print(table, flush=True)
+
+
+def rows_json(rows: list, runs: dict) -> list[dict]:
+  """The JSON of each (table, row label, run name, args) row with its run's scores (or
+  why it is missing)."""
+  return [{"table": t, "row": label, "run": name, "args": a,
+           **{k: v for k, v in runs[name].items() if k != "workdir"}}
+          for t, label, name, a in rows]

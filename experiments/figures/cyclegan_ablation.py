@@ -8,12 +8,15 @@ paper's Table 4; and the default CycleGAN with the identity term (0.5 lambda) be
 them. Scores per direction on the 376 test characters (never seen in training, by
 either side): style accuracy (the Kai / Ming classifier calls the translation the
 target style), content accuracy (the two-font character classifier recognises the
-input's character in the translation), cycle L1 and FID (on the character classifier's
+input's character in the translation), cycle L1 and FID (on the style classifier's
 features). The paper's Cityscapes FCN-scores (labels -> photo, Table 4; photo -> labels,
 Table 5: per-pixel acc., per-class acc., class IoU) stand beside them for reference: a
-different task and score, so only the orderings compare. A second table gives
-sneaker -> ankle boot (sneaker2boot): the share of translations the Fashion-MNIST
-classifier calls ankle boots.
+different task and score, so only the orderings compare. A second table scores
+CycleGAN's relatives on the same characters, each with its own experiment's defaults
+(DiscoGAN and DualGAN: ``cyclegan.py:variant=...``; UNIT: ``unit.py``; CoGAN:
+``cogan.py``, translating by z search); a third gives sneaker -> ankle boot
+(sneaker2boot): the share of translations the Fashion-MNIST classifier calls ankle
+boots.
 
 Writes ``cyclegan_ablation.md`` (the tables), ``cyclegan_ablation.json``,
 ``cyclegan_translations.png`` (test characters: Kai | Kai -> Ming | Kai -> Ming -> Kai |
@@ -47,6 +50,10 @@ ROWS = [
     ("ablation", "CycleGAN", "fonts_full", "identity=0"),
     ("ablation", "CycleGAN + identity (0.5 lambda)", "fonts_cyclegan", "identity=0.5"),
     ("sneaker2boot", "CycleGAN", "s2b_cyclegan", "data=sneaker2boot"),
+    ("relatives", "DiscoGAN", "fonts_discogan", "variant=discogan"),
+    ("relatives", "DualGAN", "fonts_dualgan", "variant=dualgan"),
+    ("relatives", "UNIT", "fonts_unit", "unit.py:"),
+    ("relatives", "CoGAN", "fonts_cogan", "cogan.py:"),
 ]
 SMOKE_RUNS = ("fonts_full",)  # what --smoke trains (the rest: not run)
 # Zhu et al. (2017, arXiv:1703.10593v7): Table 4 (labels -> photo) and Table 5
@@ -72,7 +79,10 @@ def parse_args(argv=None):
 
 
 def spec(args: str, smoke: bool) -> str:
-  return SPEC + ":" + ",".join(filter(None, ["smoke" if smoke else "", args]))
+  """The experiment spec of a row's args: `SPEC` with them, or `<file>.py:<args>`."""
+  head, _, tail = args.partition(":")
+  file, rest = (head, tail) if head.endswith(".py") else (SPEC, args)
+  return file + ":" + ",".join(filter(None, ["smoke" if smoke else "", rest]))
 
 
 def scores_of(workdir: str) -> dict:
@@ -96,7 +106,7 @@ def collect(args) -> dict:
       runs[name] = {"missing": f"no run {os.path.join(args.runs, name)}"}
       continue
     overrides = {}
-    if table == "ablation":
+    if table != "sneaker2boot":  # the fonts rows
       overrides = {k: v for k, v in (("eval.classifier", args.classifier),
                                      ("eval.content_classifier", args.content_classifier)) if v}
     workdir = _translation.train_or_reuse(spec(run_args, args.smoke), overrides, args.runs,
@@ -111,6 +121,18 @@ def _cell(s: dict, key: str, digits: int = 3) -> str:
   return f"{s[key]:.{digits}f}" if key in s else "-"
 
 
+def _fonts_cells(run: dict) -> list[str]:
+  """Style, content, cycle L1 and FID of both directions (8 cells) of a fonts run."""
+  if "missing" in run:
+    return [f"not run ({run['missing']})"] + [""] * 7
+  cells = []
+  for d in ("ab", "ba"):
+    cells += [_cell(run["scores"], f"{d}_target_accuracy"),
+              _cell(run["scores"], f"{d}_content_accuracy"),
+              _cell(run["scores"], f"{d}_cycle_l1", 4), _cell(run["scores"], f"{d}_fid", 1)]
+  return cells
+
+
 def markdown(runs: dict) -> str:
   head = ["row", "Kai->Ming style", "content", "cycle L1", "FID",
           "Ming->Kai style", "content", "cycle L1", "FID",
@@ -122,15 +144,8 @@ def markdown(runs: dict) -> str:
     if table != "ablation":
       continue
     run = runs[name]
-    if "missing" in run:
-      cells = [f"not run ({run['missing']})"] + [""] * 7
-    else:
-      s = run["scores"]
-      cells = []
-      for d in ("ab", "ba"):
-        cells += [_cell(s, f"{d}_target_accuracy"), _cell(s, f"{d}_content_accuracy"),
-                  _cell(s, f"{d}_cycle_l1", 4), _cell(s, f"{d}_fid", 1)]
-      reference = s
+    cells = _fonts_cells(run)
+    reference = run.get("scores", reference)
     paper = PAPER.get(label)
     cells += [", ".join(f"{v:.2f}" for v in paper[0]) if paper else "-",
               ", ".join(f"{v:.2f}" for v in paper[1]) if paper else "-"]
@@ -147,6 +162,14 @@ def markdown(runs: dict) -> str:
       row += [_cell(reference, f"{d}_input_accuracy"),
               _cell(reference, f"{d}_input_content_accuracy"), "0", "-"]
     out.append("| " + " | ".join(row + ["-", "-"]) + " |")
+  head = head[:9] + ["steps"]
+  out += ["", "### CycleGAN's relatives on fonts_unpaired (test characters)", "",
+          "| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+  for table, label, name, _ in ROWS:
+    if table == "relatives":
+      s = runs[name].get("scores", {})
+      out.append("| " + " | ".join([label] + _fonts_cells(runs[name])
+                                   + [str(s.get("step", ""))]) + " |")
   head = ["row", "sneaker->boot: called ankle boot", "real boots called boot",
           "sneakers called boot", "cycle L1", "FID", "boot->sneaker: called sneaker",
           "cycle L1", "FID"]
@@ -199,13 +222,8 @@ def main(argv=None):
   args = parse_args(argv)
   clock = _common.Clock()
   runs = collect(args)
-  table = markdown(runs)
-  with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
-    f.write(table)
-  print(table, flush=True)
-  result = {"rows": [{"table": t, "row": label, "run": name, "args": a,
-                      **{k: v for k, v in runs[name].items() if k != "workdir"}}
-                     for t, label, name, a in ROWS],
+  _translation.write_table(args.out, NAME, markdown(runs))
+  result = {"rows": _translation.rows_json(ROWS, runs),
             "figures": figures(runs, args.out),
             "paper": {k: {"labels->photo": v[0], "photo->labels": v[1]} for k, v in PAPER.items()},
             "seconds": clock.seconds()}

@@ -161,13 +161,8 @@ def main(argv=None):
   args = parse_args(argv)
   clock = _common.Clock()
   runs = collect(args)
-  table = markdown(runs)
-  with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
-    f.write(table)
-  print(table, flush=True)
-  result = {"rows": [{"table": t, "row": label, "run": name, "args": a,
-                      **{k: v for k, v in runs[name].items() if k != "workdir"}}
-                     for t, label, name, a in ROWS],
+  _translation.write_table(args.out, NAME, markdown(runs))
+  result = {"rows": _translation.rows_json(ROWS, runs),
             "figure": figure(runs, args.out), "paper": {f"{t}/{r}": v for (t, r), v in PAPER.items()},
             "seconds": clock.seconds()}
   _common.write_json(args.out, NAME, result)

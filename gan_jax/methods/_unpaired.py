@@ -85,6 +85,10 @@ class Unpaired(gan.Gan):
   def hparams(self) -> dict:
     return dict(self.weights)
 
+  def term_weights(self) -> dict:
+    """The weights of L_G's terms beyond the GAN and cycle terms (compiled in)."""
+    return {"identity": self.identity_weight}
+
   def latent(self, key, n, ctx=parallel.Context()):
     raise ValueError(f"{type(self).__name__} translates images and has no latent z; "
                      "--interpolate is for methods that sample z.")
@@ -105,13 +109,16 @@ class Unpaired(gan.Gan):
                        f"{a.shape[1:]} and {b.shape[1:]}. Set data.image_size and "
                        "data.channels so both domains match.")
     keys = jax.random.split(key, 6)
-    g = {d: dict(self.G.init({"params": keys[i], "dropout": keys[i + 2]}, a, train=False))
-         for i, d in enumerate(DIRECTIONS)}
     dv = {s: dict(self.D.init(keys[4 + i], a, train=False)) for i, s in enumerate("ab")}
     d_vars = join(dv)
     if self.pool_size:
       d_vars["pool"] = {d: image_pool.init(self.pool_size, a.shape[1:]) for d in DIRECTIONS}
-    return join(g), d_vars
+    return self.init_g(keys[:4], a), d_vars
+
+  def init_g(self, keys, a):
+    """G's variables from 4 keys: one generator per direction (params, dropout)."""
+    return join({d: dict(self.G.init({"params": keys[i], "dropout": keys[i + 2]}, a,
+                                     train=False)) for i, d in enumerate(DIRECTIONS)})
 
   def generate(self, g_vars, batch, key, ctx, train: bool):
     """({"ab": G_ab(a), "ba": G_ba(b)}, G's variables with updated collections)."""
@@ -176,7 +183,7 @@ class Unpaired(gan.Gan):
     loss = (hp["loss.gan_weight"] * terms["adversarial"]
             + hp["loss.cycle_a_weight"] * terms["cycle_a"]
             + hp["loss.cycle_b_weight"] * terms["cycle_b"]
-            + self.identity_weight * terms.get("identity", 0.0))
+            + sum(w * terms[k] for k, w in self.term_weights().items() if k in terms))
     metrics = {"g_loss": loss, **{f"g_{k}": v for k, v in terms.items()}}
     return loss, ({k: v for k, v in g_vars.items() if k != "params"}, metrics)
 
@@ -191,10 +198,9 @@ class Unpaired(gan.Gan):
 
   def sample(self, g_vars, conditions: dict) -> dict:
     """{"ab", "aba", "ba", "bab", "x" = ab} in eval mode."""
-    ab = self.G.apply(sub(g_vars, "ab"), conditions["a"], train=False)
-    ba = self.G.apply(sub(g_vars, "ba"), conditions["b"], train=False)
-    return {"x": ab, "ab": ab, "aba": self.G.apply(sub(g_vars, "ba"), ab, train=False),
-            "ba": ba, "bab": self.G.apply(sub(g_vars, "ab"), ba, train=False)}
+    go = lambda direction, x: self.translate(g_vars, direction, x, False)[0]
+    ab, ba = go("ab", conditions["a"]), go("ba", conditions["b"])
+    return {"x": ab, "ab": ab, "aba": go("ba", ab), "ba": ba, "bab": go("ab", ba)}
 
   def grid(self, record: dict):
     """Rows of (input | translation | cycle) triples, A -> B -> A rows then B -> A -> B
