@@ -160,7 +160,8 @@ def markdown(runs: dict) -> str:
     row = ["untranslated inputs (identity map)"]
     for d in ("ab", "ba"):
       row += [_cell(reference, f"{d}_input_accuracy"),
-              _cell(reference, f"{d}_input_content_accuracy"), "0", "-"]
+              _cell(reference, f"{d}_input_content_accuracy"), "0",
+              _cell(reference, f"{d}_input_fid", 1)]
     out.append("| " + " | ".join(row + ["-", "-"]) + " |")
   head = head[:9] + ["steps"]
   out += ["", "### CycleGAN's relatives on fonts_unpaired (test characters)", "",
