@@ -14,10 +14,10 @@ The paper's / authors' code's settings next to the defaults here (sized for 2 CP
 | | paper / authors' code | here |
 | --- | --- | --- |
 | images | 256 x 256 (street scenes, animals, faces) | 32 x 32 glyphs / Fashion-MNIST |
-| E, G | 3 convs + 4 residual blocks each way, width 64, last E / first G block shared | CycleGAN's convs + 3 blocks each way, width 16, the same sharing |
-| D | 3-scale PatchGAN (code), least squares | one 70x70 PatchGAN of width 16 (sees all of a 32-px image), least squares |
-| weights | GAN 1, reconstruction 10, KL 0.01, cycle 10, cycle KL 0.01 | the same |
-| optimizer | Adam 1e-4, betas (0.5, 0.999), weight decay 1e-4, batch 1 | the same Adam without weight decay, batch 8 |
+| E, G | 3 convs + 4 residual blocks each way, width 64; last E / first G block shared (paper, 2017 code; the later code shares none) | CycleGAN's convs + 3 blocks each way, width 16, the paper's sharing |
+| D | 3-scale PatchGAN (later code), least squares | one 70x70 PatchGAN of width 16 (sees all of a 32-px image), least squares |
+| weights | GAN 1 (per scale), reconstruction 10, KL 0.01, cycle 10, cycle KL 0.01 (later code) | the same, one scale |
+| optimizer | Adam 1e-4, betas (0.5, 0.999), weight decay 1e-4, rate halved every 100k steps, batch 1 | the same Adam without weight decay, constant rate, batch 8 |
 | length | up to 1M iterations | 2,000 steps |
 """
 from gan_jax import config as config_lib

@@ -26,8 +26,9 @@ real Ming || Ming | Ming -> Kai | Ming -> Kai -> Ming | real Kai) and
   python -m experiments.figures.cyclegan_ablation --out DIR [--runs RUNS] [--smoke]
 
 ``--runs RUNS`` reads runs trained as ``launch.py --config
-experiments/cyclegan.py:<args> --workdir RUNS/<name>`` (names below; a missing one is
-reported as not run) instead of training them here.
+experiments/cyclegan.py:<args> --workdir RUNS/<name>`` (or ``experiments/<file>.py:<args>``
+where a row's args name another file: UNIT, CoGAN; names and args in ROWS below; a
+missing run is reported as not run) instead of training them here.
 """
 from __future__ import annotations
 

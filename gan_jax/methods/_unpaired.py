@@ -20,7 +20,8 @@ at all; a resumed run that changes it rebuilds the step. `pool_ab` / `pool_ba` a
 held in D's variables under the "pool" collection, so the train step writes them back
 into the state like any other non-parameter collection.
 
-Variables: G's are {"params": {"ab": ..., "ba": ...}, "batch_stats"?: {...}}, D's
+Variables: G's are {"params": {"ab": ..., "ba": ...}, "batch_stats"?: {...}} (a subclass
+may hold one module instead, through `init_g` and `translate`: UNIT), D's
 {"params": {"a": ..., "b": ...}, "batch_stats"?: ..., "pool"?: {"ab": ..., "ba": ...}}:
 one G pytree and one D pytree, as the train step expects. A and B images must have one
 shape (the two generators are one architecture).

@@ -3,24 +3,30 @@ a shared latent space. Encoders E_a, E_b map images to codes h (the mean of a Ga
 q(z | x) of unit variance: z = h + N(0, I)); generators G_a, G_b decode z to either
 domain; the last layer of the encoders and the first of the generators are shared
 (`networks/unit.py`), so a code means the same in both domains. Translation A -> B is
-G_b(E_a(a)). G's loss (the paper's Eq. 2-5, with the authors' code's weights):
+G_b(E_a(a)). G's loss (the paper's VAE, GAN and cycle-consistency terms, weighted as in
+the authors' later code, the UNIT_Trainer of the MUNIT repository):
 
-  L_G = gan_weight [loss_g(D_b(G_b(z_a))) + loss_g(D_a(G_a(z_b)))]           (GAN, Eq. 4)
-        + recon_weight [|G_a(z_a) - a|_1 + |G_b(z_b) - b|_1]                  (VAE, Eq. 3)
+  L_G = gan_weight [loss_g(D_b(G_b(z_a))) + loss_g(D_a(G_a(z_b)))]           (GAN)
+        + recon_weight [|G_a(z_a) - a|_1 + |G_b(z_b) - b|_1]                  (VAE)
         + kl_weight [mean(h_a^2) + mean(h_b^2)]
-        + cycle_a_weight |G_a(z_aba) - a|_1 + cycle_b_weight |G_b(z_bab) - b|_1 (CC, Eq. 5)
+        + cycle_a_weight |G_a(z_aba) - a|_1 + cycle_b_weight |G_b(z_bab) - b|_1 (cycle)
         + kl_cycle_weight [mean(h_ab^2) + mean(h_ba^2)]
 
-with z_a = h_a + n, h_ab = E_b(G_b(z_a)), z_aba = h_ab + n' (fresh noise each time). The
-KL of q(z | x) = N(h, I) from the prior N(0, I) is 1/2 |h|^2; the authors' code weighs
-mean(h^2) (a per-element mean), as here. Their weights: gan 1, reconstruction 10, KL
-0.01, cycle 10, cycle KL 0.01 (the ratios of the paper's lambda_0..4 = 10, 0.1, 100,
-0.1, 100); least-squares GAN; Adam 1e-4,
-betas (0.5, 0.999), weight decay 1e-4. D is as in the family (`_unpaired.py`): real
-images against translations, one D per domain.
+with z_a = h_a + n (one draw for the reconstruction and the translation), h_ab =
+E_b(G_b(z_a)) (the translation re-encoded by its own domain's encoder), z_aba = h_ab + n'
+(a fresh draw). The KL of q(z | x) = N(h, I) from the prior N(0, I) is 1/2 |h|^2; the
+authors' code weighs mean(h^2) (a per-element mean), as here. Their weights: gan 1,
+reconstruction 10, KL 0.01, cycle 10, cycle KL 0.01. The paper's lambda_0..4 = 10, 0.1,
+100, 0.1, 100 have these ratios but for one term: its cycle loss adds a second KL of the
+first-pass codes (as does the 2017 code), so those carry 0.02 there, 0.01 here. GAN loss:
+least squares (the later code; one 70x70 PatchGAN per domain instead of its 3-scale D,
+so the adversarial term has about a third of its relative weight); Adam 1e-4, betas (0.5,
+0.999) (their weight decay 1e-4 and halving of the rate every 100k steps are left out).
+D is the family's (`_unpaired.py`): real images against translations of noisy codes,
+one D per domain.
 
 Sampling and scores are the family's (`samples.npz`: a, ab, aba, b, ba, bab); samples
-use the codes' means (no noise), as the authors' translation script does.
+use the codes' means (no noise), as the authors' translation does.
 """
 from __future__ import annotations
 
@@ -63,19 +69,19 @@ class Unit(_unpaired.Unpaired):
   def init_g(self, keys, a):
     return dict(self.G.init(keys[0], a, train=False))
 
-  def encode(self, g_vars, x, domain: str):
+  def encode(self, g_vars, x, domain: str, train: bool = True):
     """The code h = E_domain(x) (the mean of q(z | x))."""
-    return self.G.apply(g_vars, x, domain, method=unit_nets.UnitGenerator.encode)
+    return self.G.apply(g_vars, x, domain, train, method=unit_nets.UnitGenerator.encode)
 
-  def decode(self, g_vars, z, domain: str):
-    return self.G.apply(g_vars, z, domain, method=unit_nets.UnitGenerator.decode)
+  def decode(self, g_vars, z, domain: str, train: bool = True):
+    return self.G.apply(g_vars, z, domain, train, method=unit_nets.UnitGenerator.decode)
 
   def translate(self, g_vars, direction: str, x, train: bool, key=None):
     """(G_target(z), g_vars) with z = E_source(x) + N(0, I) in training, the mean else."""
     source, target = _unpaired.DIRECTIONS[direction]
-    h = self.encode(g_vars, x, source)
+    h = self.encode(g_vars, x, source, train)
     z = h + jax.random.normal(key, h.shape, h.dtype) if train else h
-    return self.decode(g_vars, z, target), g_vars
+    return self.decode(g_vars, z, target, train), g_vars
 
   def generate(self, g_vars, batch, key, ctx, train: bool):
     k_ab, k_ba = jax.random.split(key)

@@ -10,15 +10,18 @@ decode from) one latent space.
   G_a, G_b: one shared residual block, `model.blocks - 1` of their own, u2w, uw
       (transposed convs), c7s1-C with tanh
 
-Translation A -> B is G_b(E_a(a)). Every conv is followed by `model.g_norm` (instance
-norm, the authors' code) and ReLU, reflection padding, weights ~ N(0, 0.02).
+Translation A -> B is G_b(E_a(a)). Convs are followed by `model.g_norm` (instance norm,
+the authors' code) and ReLU, as in CycleGAN's ResNet generator (not the last conv, which
+has tanh, nor the second conv of a residual block, which has no ReLU); reflection
+padding; weights ~ N(0, 0.02).
 
-The paper's encoder has 3 convs and 4 residual blocks per side at 256 px (the last one
-shared), its generator the mirror image (the first block shared); the authors' later code
-(in the MUNIT repository) downsamples with 4x4 convs and upsamples by nearest-neighbour
+The sharing follows the paper and the authors' 2017 code (`enc_shared`, `dec_shared`);
+their later code (the UNIT_Trainer of the MUNIT repository) trains two independent
+VAE-GANs and shares no layer. The paper's encoder has 3 convs and 4 residual blocks per
+side at 256 px (the last one shared), its generator the mirror image (the first block
+shared); the later code downsamples with 4x4 convs and upsamples by nearest-neighbour
 + 5x5 conv with layer norm. Here the down- and upsampling are CycleGAN's 3x3 strided
-convs, so the two families differ only in what the issue is about: the shared latent
-space and its VAE terms.
+convs, so the two methods differ only in the shared latent space and its VAE terms.
 
 Discriminator: `networks.pix2pix.PatchGAN` (`model.patch`; the authors' code uses a
 3-scale PatchGAN with least squares, the paper a single-scale one).

@@ -26,8 +26,10 @@ def _apply(method, g_vars, name, x, domain):
   return method.G.apply(g_vars, x, domain, method=getattr(unit_nets.UnitGenerator, name))
 
 
-def test_the_encoders_last_and_the_generators_first_block_are_shared(built):
-  _, method, state = built
+def test_the_encoders_last_and_the_generators_first_block_are_shared():
+  config = experiment_config(SPEC, **{"model.blocks": 2})  # one private block per side
+  method = methods.get("unit").build(config, (32, 32, 1))
+  state = step_lib.init_state(config, method, jax.random.PRNGKey(0), batch())
   params = state.g["params"]
   assert set(params) == {"encoders_0", "encoders_1", "shared_encoder", "shared_decoder",
                          "decoders_0", "decoders_1"}
@@ -44,16 +46,29 @@ def test_the_encoders_last_and_the_generators_first_block_are_shared(built):
   assert all(np.abs(s - b).max() > 1e-3 for s, b in zip(shared, before))
   assert np.abs(private_a[0] - before[0]).max() > 1e-3
   np.testing.assert_array_equal(private_a[1], before[1])
+  assert "ResnetBlock_0" in params["encoders_0"] and "ResnetBlock_0" in params["decoders_1"]
   z = jnp.asarray(before[0])
-  outs = [np.asarray(_apply(method, {"params": {**params, "shared_decoder":
-                                                bump(params["shared_decoder"])}},
-                            "decode", z, d)) for d in "ab"]
-  assert all(np.abs(o - np.asarray(_apply(method, state.g, "decode", z, d))).max() > 1e-4
-             for o, d in zip(outs, "ab"))
+  decoded = lambda p: [np.asarray(_apply(method, {"params": p}, "decode", z, d)) for d in "ab"]
+  plain = decoded(params)
+  shared = decoded({**params, "shared_decoder": bump(params["shared_decoder"])})
+  private_a = decoded({**params, "decoders_0": bump(params["decoders_0"])})
+  assert all(np.abs(s - p).max() > 1e-4 for s, p in zip(shared, plain))
+  assert np.abs(private_a[0] - plain[0]).max() > 1e-4
+  np.testing.assert_array_equal(private_a[1], plain[1])
 
 
-def test_g_loss_is_the_weighted_sum_of_its_terms_recomputed_by_hand(built):
+WEIGHTS = {"loss.gan_weight": 1.5, "loss.recon_weight": 3.0, "loss.kl_weight": 0.2,
+           "loss.kl_cycle_weight": 0.05, "loss.cycle_a_weight": 7.0, "loss.cycle_b_weight": 5.0}
+
+
+@pytest.mark.parametrize("weights", [{}, WEIGHTS], ids=["authors", "distinct"])
+def test_g_loss_is_the_weighted_sum_of_its_terms_recomputed_by_hand(built, weights):
   config, method, state = built
+  if weights:  # every term its own weight: a swapped pair of weights shows
+    config = experiment_config(SPEC, **weights)
+    method = methods.get("unit").build(config, (32, 32, 1))
+    state = state.replace(hparams={**state.hparams, **{
+        k: jnp.float32(weights[k]) for k in state.hparams if k in weights}})
   key = jax.random.PRNGKey(3)
   b = {k: jnp.asarray(v) for k, v in batch().items()}
   loss, (_, m) = method.g_loss(state.g["params"], {}, state.d, b, key, state.hparams,
@@ -79,11 +94,16 @@ def test_g_loss_is_the_weighted_sum_of_its_terms_recomputed_by_hand(built):
           "kl_cycle": float(jnp.mean(h_ab ** 2) + jnp.mean(h_ba ** 2))}
   for k, v in want.items():
     np.testing.assert_allclose(float(m[f"g_{k}"]), v, rtol=2e-4, err_msg=k)
-  # The authors' weights (gan 1 on their E[(D - 1)^2] = 2 on gan_jax's half of it).
-  total = (2 * want["adversarial"] + 10 * (want["recon"] + want["cycle_a"] + want["cycle_b"])
-           + 0.01 * (want["kl"] + want["kl_cycle"]))
+  w = {k.split(".")[1]: float(v) for k, v in (weights or {
+      # The authors' weights (gan 1 on their E[(D - 1)^2] = 2 on gan_jax's half of it).
+      "loss.gan_weight": 2, "loss.recon_weight": 10, "loss.kl_weight": 0.01,
+      "loss.kl_cycle_weight": 0.01, "loss.cycle_a_weight": 10,
+      "loss.cycle_b_weight": 10}).items()}
+  total = (w["gan_weight"] * want["adversarial"] + w["recon_weight"] * want["recon"]
+           + w["kl_weight"] * want["kl"] + w["kl_cycle_weight"] * want["kl_cycle"]
+           + w["cycle_a_weight"] * want["cycle_a"] + w["cycle_b_weight"] * want["cycle_b"])
   np.testing.assert_allclose(float(loss), total, rtol=2e-4)
-  assert config.loss.recon_weight == 10 and config.loss.kl_cycle_weight == 0.01
+  assert {k: float(config.loss[k]) for k in w} == w
 
 
 def test_sampling_translates_through_the_codes_means(built):
@@ -93,11 +113,21 @@ def test_sampling_translates_through_the_codes_means(built):
   ab = _apply(method, state.g, "decode", _apply(method, state.g, "encode", cond["a"], "a"),
               "b")
   np.testing.assert_allclose(np.asarray(out["ab"]), np.asarray(ab), atol=1e-6)
-  bab = _apply(method, state.g, "decode",
-               _apply(method, state.g, "encode", out["ba"], "a"), "b")
-  np.testing.assert_allclose(np.asarray(out["bab"]), np.asarray(bab), atol=1e-6)
-  # Training draws z around the mean: a different translation.
-  noisy, _ = method.translate(state.g, "ab", cond["a"], True, jax.random.PRNGKey(0))
+  through = lambda x, s, t: _apply(method, state.g, "decode",
+                                  _apply(method, state.g, "encode", x, s), t)
+  ba = through(cond["b"], "b", "a")
+  np.testing.assert_allclose(np.asarray(out["ba"]), np.asarray(ba), atol=1e-6)
+  np.testing.assert_allclose(np.asarray(out["aba"]), np.asarray(through(ab, "b", "a")),
+                             atol=1e-5)
+  np.testing.assert_allclose(np.asarray(out["bab"]), np.asarray(through(ba, "a", "b")),
+                             atol=1e-5)
+  # D's batch (generate in training) decodes noisy codes: z = h + n with the key's draw.
+  key = jax.random.PRNGKey(0)
+  fake, _ = method.generate(state.g, cond, key, None, train=True)
+  h = _apply(method, state.g, "encode", cond["a"], "a")
+  noisy = _apply(method, state.g, "decode",
+                 h + jax.random.normal(jax.random.split(key)[0], h.shape), "b")
+  np.testing.assert_allclose(np.asarray(fake["ab"]), np.asarray(noisy), atol=1e-6)
   assert np.abs(np.asarray(noisy) - np.asarray(ab)).max() > 1e-3
 
 
