@@ -182,11 +182,12 @@ def unrolled_d(g_params, state, batch, key, ctx, method, reg_config, d_tx, unrol
   G's params: the surrogate D of the unrolled GAN (Metz et al., 2017, Sec. 2.2).
 
   Paper: f_K(θ_G, θ_D) = f(θ_G, θ_D^K(θ_G, θ_D)) with θ_D^0 = θ_D and θ_D^{k+1} =
-  θ_D^k + η^k df(θ_G, θ_D^k)/dθ_D^k, "any differentiable optimizer" (Adam in its
-  experiments); G descends df_K/dθ_G including the term through dθ_D^K/dθ_G (Sec. 2.3),
-  D makes its ordinary update. The authors' 2-D notebook (poolio/unrolled_gan) unrolls
-  Adam's own update, its moment estimates and step count included, k = 5 times on the
-  same minibatch and the same z as G's loss.
+  θ_D^k + η^k df(θ_G, θ_D^k)/dθ_D^k (Eq. 7; η^k: the step of D's optimizer, Adam in its
+  experiments); G descends df_K/dθ_G including the term through dθ_D^K/dθ_G (Eq. 10,
+  Sec. 2.3); D's own update (Eq. 11) does not depend on the unrolled optimisation. The
+  authors' 2-D demo notebook (github.com/poolio/unrolled_gan) builds the unroll from the
+  update of the Adam optimizer D trains with, its moment estimates and step count
+  included, k = 5 times on the same minibatch and the same z as G's loss.
 
   Ours: the same. Each unrolled update is the real D update's maths (the method's
   d_loss with its regularizers, the pmean of the gradients, `d_tx` from a copy of
