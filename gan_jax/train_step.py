@@ -197,8 +197,8 @@ def unrolled_d(g_params, state, batch, key, ctx, method, reg_config, d_tx, unrol
   of the state carries Adam's eps_root = EPS_ROOT (`differentiable`). Nothing of the
   surrogate is kept. One difference: the paper updates G and D simultaneously from the
   same θ_D, while this step makes its n_critic D updates first, so G's surrogate looks
-  k updates beyond the D they made (its update count `first_update` on, for lazy
-  regularizers).
+  k updates beyond the D they made. The unrolled updates are numbered on from the next
+  step's first D update (`first_update`), the count lazy regularizers (`every` > 1) read.
   """
   fake, _ = method.generate({**state.g, "params": g_params}, batch, key, ctx, train=True)
   d_params, d_collections = _split_params(state.d)
