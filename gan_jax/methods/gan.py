@@ -16,7 +16,8 @@ what differs between method families (../shared/DESIGN.md, "Method families"):
 
 PacGAN (`model.pack = m`, gan_jax/packing.py): D's every input, real, generated or a
 penalty's, is a batch of packs of m samples; `discriminate` scores a single sample as
-the pack of m copies of it.
+the pack of m copies of it. A D with a minibatch layer (`model.minibatch`) is scored
+by `discriminate` in chunks of the training batch's size.
 """
 from __future__ import annotations
 
@@ -60,6 +61,9 @@ class Gan:
     check(config)
     self.z_dim, self.z_dist = int(config.model.z_dim), config.model.z_dist
     self.pack = int(config.model.pack)
+    # D decisions per training batch: the chunk a minibatch-layer D scores at a time
+    self.minibatch_chunk = (int(config.data.batch_size) // self.pack
+                            if config.model.minibatch else 0)
 
   def hparams(self) -> dict:
     return {}
@@ -154,8 +158,22 @@ class Gan:
     return record["x"], None
 
   def discriminate(self, d_vars, x):
-    """D(x) in eval mode [N]; a packed D scores each sample packed with itself."""
-    return self.D.apply(d_vars, packing.pack_each(x, self.pack), train=False)
+    """D(x) in eval mode [N]; a packed D scores each sample packed with itself.
+
+    A minibatch layer's features depend on the batch D sees, and minibatch
+    discrimination's cost grows with its square: such a D scores x in chunks of the
+    training batch's size (the last chunk padded with copies of the last sample), so
+    its features have the scale they had in training; the statistics are each chunk's
+    (for D's surface on a toy grid: neighbouring grid points').
+    """
+    x = packing.pack_each(x, self.pack)
+    chunk = self.minibatch_chunk
+    if not chunk:
+      return self.D.apply(d_vars, x, train=False)
+    n = x.shape[0]
+    padded = jnp.concatenate([x, jnp.repeat(x[-1:], -n % chunk, axis=0)])
+    chunks = padded.reshape((-1, chunk) + x.shape[1:])
+    return jax.lax.map(lambda b: self.D.apply(d_vars, b, train=False), chunks).reshape(-1)[:n]
 
 
 def build(config, data_shape, ctx=parallel.Context()):

@@ -7,7 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from gan_jax import methods
 from gan_jax.networks import minibatch, mlp
+from tests.conftest import experiment_config
 from tests.networks.helpers import KEY, build, model_config
 
 
@@ -74,3 +76,17 @@ def test_dcgan_d_takes_the_minibatch_layer(kind, extra):
   _, D, _, d_vars, _ = build(model_config("dcgan", minibatch=kind), (28, 28, 1), batch=3)
   flat = 7 * 7 * 16  # 28 px at width 8: two stride-2 convs of 8 and 16 channels
   assert d_vars["params"]["Dense_0"]["kernel"].shape == (flat + extra, 1)
+
+
+def test_a_minibatch_d_scores_a_toy_grid_in_training_sized_chunks():
+  """D's surface on the 120 x 120 toy grid: minibatch discrimination over all 14,400
+  points at once would need 14,400^2 x 500 numbers; in chunks of the 32 samples of a
+  smoke batch each chunk is scored as D.apply scores that chunk."""
+  config = experiment_config("gan.py:smoke,minibatch=disc")
+  method = methods.get("gan").build(config, (2,))
+  d_vars = method.D.init(KEY, jnp.zeros((2, 2)), train=False)
+  grid = jax.random.normal(KEY, (14_400, 2))
+  scores = np.asarray(jax.jit(method.discriminate)(d_vars, grid))
+  assert scores.shape == (14_400,) and np.isfinite(scores).all()
+  np.testing.assert_allclose(scores[32:64], method.D.apply(d_vars, grid[32:64], train=False),
+                             rtol=1e-5)
