@@ -15,6 +15,10 @@ Args (comma list):
   lambda 0.1 (the value in the authors' toy code), Adam 1e-3 decayed linearly to 0 over
   4,000 steps (the decay of the authors' CIFAR code), 256-unit MLPs.
 - ``lam=<float>``, ``lr=<float>``: override lambda and both learning rates.
+- ``pack=<m>``, ``unroll=<k>``, ``minibatch=disc|stddev``: the mode-collapse remedies
+  of experiments/gan.py (PacGAN, unrolled critic, minibatch layers in the critic; the
+  progressive GAN pairs WGAN-GP with the minibatch stddev). A packed critic's gradient
+  penalty is taken per pack (gan_jax/packing.py).
 - ``smoke``: a few steps with tiny networks.
 """
 from gan_jax import config as config_lib
@@ -22,7 +26,7 @@ from gan_jax import config as config_lib
 
 def get_config(arg=None):
   arg = config_lib.parse_arg(arg, penalty="gp", data="fashion_mnist", path="", paper=False,
-                             lam=-1.0, lr=-1.0, smoke=False)
+                             lam=-1.0, lr=-1.0, smoke=False, **config_lib.MODE_ARGS)
   if arg.penalty not in ("gp", "clip"):
     raise ValueError(f"penalty must be gp or clip, got {arg.penalty!r}.")
   c = config_lib.base()
@@ -56,6 +60,7 @@ def get_config(arg=None):
       c.model.width, c.train.steps = 512, 10_000
   if arg.smoke:
     config_lib.smoke(c)
+  config_lib.set_modes(c, arg)
   c.lock()
   return c
 

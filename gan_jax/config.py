@@ -83,6 +83,8 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.model.d_norm = "batch"
   c.model.spectral_norm = False
   c.model.num_classes = 0     # class-conditional methods: the data's classes (0: none)
+  c.model.pack = 1            # PacGAN: samples per D decision (1: off; gan_jax/packing.py)
+  c.model.minibatch = ""      # D's minibatch layer: "" | disc | stddev (networks/minibatch.py)
 
   c.loss = ml_collections.ConfigDict()
   c.loss.name = "nonsaturating"
@@ -95,6 +97,7 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.train.steps = 2000
   c.train.n_critic = 1
   c.train.n_gen = 1
+  c.train.unroll = 0                # unrolled GAN: G's loss through k D updates (0: off)
   c.train.on_nonfinite = "stop"     # stop | rollback (to the last checkpoint, lower lrs)
   c.train.rollback_lr_scale = 0.5   # rollback: both learning rates times this
   c.train.max_rollbacks = 3         # rollback: then stop
@@ -173,6 +176,21 @@ def smoke(c: ml_collections.ConfigDict) -> None:
   c.eval.num_samples = 256 if c.data.name in TOY_DATA else 128
   c.eval.classifier_args = "smoke"  # a 1-epoch, width-4 classifier (~30 s to build, cached)
   c.sample.num = 256 if c.data.name in TOY_DATA else 16
+
+
+# The experiment args of the mode-collapse remedies (experiments/gan.py, wgan.py), off.
+MODE_ARGS = dict(pack=1, unroll=0, minibatch="")
+
+
+def set_modes(c: ml_collections.ConfigDict, arg: ml_collections.ConfigDict) -> None:
+  """Applies the args `pack`, `unroll`, `minibatch` (MODE_ARGS) to experiment config `c`,
+  after `smoke`. `pack=m` also multiplies data.batch_size by m: PacGAN keeps the number
+  of D decisions per batch and feeds m times as many samples (Lin et al., 2018, the
+  authors' code: a batch of 100 packs of m points on the 2-D grids). Values are checked
+  by gan_jax/validate.py (`check_modes`)."""
+  c.model.pack, c.train.unroll, c.model.minibatch = arg.pack, arg.unroll, arg.minibatch
+  if arg.pack >= 1:
+    c.data.batch_size *= arg.pack
 
 
 def optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,

@@ -8,6 +8,9 @@ of a combined loss. Learning rates live in the optimizer states
 (`optax.inject_hyperparams`), loss / penalty weights and the EMA decay in
 `state.hparams`, all as arrays, so the step can be vmapped over a population of runs.
 
+With `train.unroll = k > 0` the G update differentiates G's loss through k further D
+updates (the unrolled GAN, `unrolled_d`); D's own updates stay the ordinary ones.
+
 The method (``gan_jax/methods``) says what a GAN *is*: ``generate``, ``d_loss`` and
 ``g_loss`` over variable pytrees; this module handles gradients, optimizers,
 projections (weight clipping), EMA and cross-device averaging for every method.
@@ -153,6 +156,87 @@ def d_objective(g_params, d_params, state, batch, key, ctx, d_update, method, re
                        state.hparams, ctx, d_update, reg_config)
 
 
+# Adam's eps_root in the unrolled D updates: optax's setting for differentiating through
+# Adam. With eps_root = 0 the derivative of sqrt(v) is infinite where a D weight has had
+# only zero gradients (v = 0; e.g. a dead ReLU unit) and G's gradient would be NaN.
+EPS_ROOT = 1e-16
+
+
+def differentiable(opt_state):
+  """`opt_state` with Adam's eps_root raised to EPS_ROOT (other optimizers unchanged):
+  sqrt(v + 1e-16) differs from sqrt(v) by at most 1e-8, Adam's own eps."""
+  # optax.inject_hyperparams's state (its class differs between optax versions)
+  is_inject = lambda x: hasattr(x, "hyperparams") and hasattr(x, "inner_state")
+
+  def raise_eps_root(x):
+    if not is_inject(x) or "eps_root" not in x.hyperparams:
+      return x
+    eps_root = jnp.maximum(x.hyperparams["eps_root"], EPS_ROOT)
+    return x._replace(hyperparams={**x.hyperparams, "eps_root": eps_root})
+  return jax.tree.map(raise_eps_root, opt_state, is_leaf=is_inject)
+
+
+def unrolled_d(g_params, state, batch, key, ctx, method, reg_config, d_tx, unroll: int,
+               first_update):
+  """D's variables after `unroll` = k more D updates from `state.d`, as a function of
+  G's params: the surrogate D of the unrolled GAN (Metz et al., 2017, Sec. 2.2).
+
+  Paper: f_K(θ_G, θ_D) = f(θ_G, θ_D^K(θ_G, θ_D)) with θ_D^0 = θ_D and θ_D^{k+1} =
+  θ_D^k + η^k df(θ_G, θ_D^k)/dθ_D^k (Eq. 7; η^k: the step of D's optimizer, Adam in its
+  experiments); G descends df_K/dθ_G including the term through dθ_D^K/dθ_G (Eq. 10,
+  Sec. 2.3); D's own update (Eq. 11) does not depend on the unrolled optimisation. The
+  authors' 2-D demo notebook (github.com/poolio/unrolled_gan) builds the unroll from the
+  update of the Adam optimizer D trains with, its moment estimates and step count
+  included, k = 5 times on the same minibatch and the same z as G's loss.
+
+  Ours: the same. Each unrolled update is the real D update's maths (the method's
+  d_loss with its regularizers, the pmean of the gradients, `d_tx` from a copy of
+  D's optimizer state, weight clipping), but the generated batch enters without
+  stop_gradient, so G's gradient flows through all k updates; the real batch and z
+  (drawn from `key`, which G's loss uses too) are the same for every update; the copy
+  of the state carries Adam's eps_root = EPS_ROOT (`differentiable`). Nothing of the
+  surrogate is kept. One difference: the paper updates G and D simultaneously from the
+  same θ_D, while this step makes its n_critic D updates first, so G's surrogate looks
+  k updates beyond the D they made. The unrolled updates are numbered on from the next
+  step's first D update (`first_update`), the count lazy regularizers (`every` > 1) read.
+  """
+  fake, _ = method.generate({**state.g, "params": g_params}, batch, key, ctx, train=True)
+  d_params, d_collections = _split_params(state.d)
+  grad_fn = jax.grad(method.d_loss, has_aux=True)
+
+  def d_step(carry, i):
+    d_params, d_collections, d_opt = carry
+    grads, (d_collections, _) = grad_fn(
+        d_params, d_collections, batch, fake, jax.random.fold_in(key, i + 1), state.hparams,
+        ctx, first_update + i, reg_config)
+    updates, d_opt = d_tx.update(ctx.pmean(grads), d_opt, d_params)
+    d_params = regularizers.project(reg_config, state.hparams,
+                                    optax.apply_updates(d_params, updates))
+    return (d_params, d_collections, d_opt), None
+
+  carry = (d_params, d_collections, differentiable(state.d_opt))
+  (d_params, d_collections, _), _ = jax.lax.scan(d_step, carry, jnp.arange(unroll))
+  return {**d_collections, "params": d_params}
+
+
+def g_objective(config, method, ctx: parallel.Context = parallel.Context()):
+  """``objective(g_params, g_collections, state, batch, key) -> (loss, (collections,
+  metrics))``: the method's G loss against D, or with `train.unroll` = k > 0 against
+  the surrogate D k updates ahead (`unrolled_d`); its logged g_loss is then the
+  surrogate's."""
+  unroll, n_critic = int(config.train.unroll), int(config.train.n_critic)
+  _, d_tx = optimizers(config)
+  reg_config = config.regularizers.to_dict()
+
+  def objective(g_params, g_collections, state, batch, key):
+    d_vars = state.d
+    if unroll:
+      d_vars = unrolled_d(g_params, state, batch, key, ctx, method, reg_config, d_tx, unroll,
+                          (state.step + 1) * n_critic)
+    return method.g_loss(g_params, g_collections, d_vars, batch, key, state.hparams, ctx)
+  return objective
+
+
 def make_updates(config, method, ctx: parallel.Context = parallel.Context()):
   """(d_update, g_update): one D update `(state, batch, key, i) -> (state, metrics)` (the
   i-th of the step) and one G update `(state, batch, key) -> (state, metrics)`."""
@@ -160,6 +244,7 @@ def make_updates(config, method, ctx: parallel.Context = parallel.Context()):
   g_tx, d_tx = optimizers(config)
   reg_config = config.regularizers.to_dict()
   regularizers.check(config.regularizers)
+  objective = g_objective(config, method, ctx)
 
   def d_update(state, batch, key, i):
     d_params, _ = _split_params(state.d)
@@ -175,9 +260,8 @@ def make_updates(config, method, ctx: parallel.Context = parallel.Context()):
 
   def g_update(state, batch, key):
     g_params, g_collections = _split_params(state.g)
-    grad_fn = jax.value_and_grad(method.g_loss, has_aux=True)
-    (_, (collections, metrics)), grads = grad_fn(
-        g_params, g_collections, state.d, batch, key, state.hparams, ctx)
+    grad_fn = jax.value_and_grad(objective, has_aux=True)
+    (_, (collections, metrics)), grads = grad_fn(g_params, g_collections, state, batch, key)
     grads = ctx.pmean(grads)
     updates, g_opt = g_tx.update(grads, state.g_opt, g_params)
     g_params = optax.apply_updates(g_params, updates)

@@ -26,7 +26,7 @@ import math
 from typing import Any, Callable
 
 from gan_jax import data, losses, methods, networks, regularizers, train_step
-from gan_jax.networks import layers
+from gan_jax.networks import layers, minibatch
 
 MISSING = object()
 
@@ -138,8 +138,31 @@ def check_schedule(config) -> None:
             "'(\"classifier\",)'")
 
 
+def check_modes(config) -> None:
+  """The mode-collapse remedies: PacGAN's `model.pack`, the unrolled GAN's
+  `train.unroll`, D's `model.minibatch` layer (all off by default)."""
+  integer(config, "model.pack", 1, "samples per D decision, PacGAN; 1: off", 2)
+  integer(config, "train.unroll", 0, "D updates G's loss looks ahead, unrolled GAN; 0: off", 5)
+  pack, kind = lookup(config, "model.pack"), lookup(config, "model.minibatch")
+  if pack not in (MISSING, 1):
+    if config.method != "gan":
+      raise ValueError(f"model.pack={pack} packs the inputs of the unconditional GAN's D "
+                       f"(method gan), not method {config.method!r} (its D's other inputs "
+                       "would need packing too); set --config.model.pack=1.")
+    if config.data.batch_size % pack:
+      raise ValueError(f"data.batch_size={config.data.batch_size} must be a multiple of "
+                       f"model.pack={pack} (the batch is cut into packs of {pack}); e.g. "
+                       f"--config.data.batch_size={pack * max(1, config.data.batch_size // pack)}.")
+  if kind is not MISSING:
+    minibatch.check(kind)
+    if kind and not getattr(networks.get(config.model.name), "MINIBATCH_LAYERS", False):
+      raise ValueError(f"model.minibatch={kind!r} is a layer of the mlp and dcgan "
+                       f"discriminators, not of model.name={config.model.name!r}; set "
+                       "--config.model.minibatch='' or use one of those networks.")
+
+
 CHECKS: tuple[Callable, ...] = (check_run, check_data, check_model, check_loss,
-                                check_optimizers, check_ema, check_schedule)
+                                check_optimizers, check_ema, check_schedule, check_modes)
 
 
 def validate(config) -> None:

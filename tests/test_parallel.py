@@ -25,6 +25,12 @@ CASES = [
     # norm in D, on 28x28 images.
     ("dcgan.py:smoke", {"optim.d.name": "sgd", "optim.g.name": "sgd",
                         "model.spectral_norm": True}, None),
+    # The mode-collapse remedies: packs cut from each device's shard, minibatch
+    # discrimination over the gathered global batch, the unrolled D's gradients averaged.
+    ("gan.py:smoke,pack=2,unroll=2,minibatch=disc", {"optim.d.name": "sgd",
+                                                     "optim.g.name": "sgd"}, None),
+    # The minibatch stddev over the global batch.
+    ("gan.py:smoke,minibatch=stddev", {"optim.d.name": "sgd", "optim.g.name": "sgd"}, None),
 ]
 
 SCRIPT = textwrap.dedent("""

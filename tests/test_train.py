@@ -234,3 +234,32 @@ def test_no_progress_reaches_the_classifier_build(make_config, tmp_path, monkeyp
   with pytest.raises(KeyboardInterrupt):
     train.train(config, str(tmp_path), progress=False)
   assert seen == [False]
+
+
+def test_mode_collapse_remedies_train_end_to_end(make_config, tmp_path):
+  """PacGAN, unrolled G loss and the minibatch stddev together through the loop: finite
+  losses, the mode metrics, D's surface drawn by the packed D, the keys in config.json."""
+  config = make_config("gan.py:smoke,pack=2,unroll=2,minibatch=stddev")
+  train.train(config, str(tmp_path), progress=False)
+  rows = writers.read_metrics(str(tmp_path))
+  logged = [r for r in rows if "d_loss" in r]
+  assert [r["step"] for r in logged] == [10, 20]
+  assert all(np.isfinite(r[k]) for r in logged for k in ("d_loss", "g_loss", "d_real", "d_fake"))
+  evals = [r for r in rows if "eval/modes" in r]
+  assert [r["step"] for r in evals] == [10, 20] and 0 <= evals[-1]["eval/modes"] <= 25
+  assert os.path.exists(tmp_path / "samples" / "step_20.png")
+  saved = json.load(open(tmp_path / "config.json"))
+  assert (saved["model"]["pack"], saved["train"]["unroll"], saved["model"]["minibatch"],
+          saved["data"]["batch_size"]) == (2, 2, "stddev", 64)
+
+
+def test_a_run_saved_before_the_remedies_resumes_with_them_off(make_config, tmp_path):
+  """A checkpoint's config without model.pack, model.minibatch, train.unroll (saved
+  before they existed) resumes: the missing keys count as their defaults, off."""
+  config = make_config("gan.py:smoke")
+  saved = resume.flat(config)
+  for key in ("model.pack", "model.minibatch", "train.unroll"):
+    del saved[key]
+  assert resume.check_train(config, saved, str(tmp_path), allow_change=False) == {}
+  with pytest.raises(ValueError, match=r"train.unroll: saved 0, now 2"):
+    resume.check_train(make_config("gan.py:smoke,unroll=2"), saved, str(tmp_path), False)

@@ -57,17 +57,28 @@ def test_updates_per_step_show_in_optimizer_counts(make_config, n_critic, n_gen)
   assert {"d_loss", "g_loss", "gradient_penalty", "wasserstein"} <= set(metrics)
 
 
+def without_g_kernel(state):
+  """`state` with G's kernel A = 0: a linear G(z) = A z + c then makes every fake c."""
+  g = jax.tree.map(lambda x: x, state.g)
+  g["params"]["Dense_0"]["kernel"] = jnp.zeros_like(g["params"]["Dense_0"]["kernel"])
+  return state.replace(g=g)
+
+
+def linear_config(make_config, lr=0.1, optimizer="sgd", **overrides):
+  """G(z) = A z + c and D(x) = w.x + b (depth 0), the Wasserstein loss."""
+  return make_config("gan.py:smoke", **{
+      "loss.name": "wasserstein", "model.depth": 0, "optim.d.name": optimizer,
+      "optim.g.name": optimizer, "optim.d.lr": lr, "optim.g.lr": lr, **overrides})
+
+
 def test_linear_models_match_hand_computed_sgd_step(make_config):
   """G(z) = A z + c, D(x) = w.x + b, Wasserstein loss, SGD. With A = 0 every fake is
   c, so D's gradient is (c - mean(real), 0) and G's gradient w.r.t. c is -w."""
   lr = 0.1
-  config = make_config("gan.py:smoke", **{
-      "loss.name": "wasserstein", "model.depth": 0, "optim.d.name": "sgd",
-      "optim.g.name": "sgd", "optim.d.lr": lr, "optim.g.lr": lr})
+  config = linear_config(make_config, lr)
   method, state, batches = setup(config)
-  g = jax.tree.map(lambda x: x, state.g)
-  g["params"]["Dense_0"]["kernel"] = jnp.zeros_like(g["params"]["Dense_0"]["kernel"])
-  state = state.replace(g=g)
+  state = without_g_kernel(state)
+  g = state.g
   batch = next(batches)
   c0 = np.asarray(g["params"]["Dense_0"]["bias"])
   w0 = np.asarray(state.d["params"]["Dense_0"]["kernel"])[:, 0]
@@ -173,3 +184,83 @@ def test_a_non_finite_value_in_any_update_names_its_step(make_config):
   step = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))
   state, _ = step(state.replace(step=jnp.asarray(4, jnp.int32)), next(batches))
   assert int(state.nonfinite_step) == 4
+
+
+def g_grad(config, method, state, batch, key=jax.random.PRNGKey(7)):
+  """G's gradient in the G update of `config` (with its train.unroll)."""
+  objective = step_lib.g_objective(config, method)
+  return jax.jit(jax.grad(lambda g: objective(g, {}, state, batch, key)[0]))(state.g["params"])
+
+
+def test_unroll_zero_is_the_plain_g_gradient_and_unrolling_changes_it(make_config):
+  config = make_config("gan.py:smoke")
+  method, state, batches = setup(config)
+  batch = jax.tree.map(lambda x: x[0], next(batches))
+  key = jax.random.PRNGKey(7)
+  plain = jax.grad(lambda g: method.g_loss(g, {}, state.d, batch, key, state.hparams,
+                                           step_lib.parallel.Context())[0])(state.g["params"])
+  assert config.train.unroll == 0 and tree_equal(g_grad(config, method, state, batch), plain)
+  unrolled = g_grad(make_config("gan.py:smoke,unroll=2"), method, state, batch)
+  assert not tree_equal(unrolled, plain)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_unrolled_g_gradient_matches_hand_unrolled_sgd(make_config, k):
+  """Linear G with A = 0 (every fake is c), linear D, Wasserstein loss, SGD at rate lr.
+  Each unrolled D step moves w by -lr (c - mean(real)), so w_k = w - k lr (c - r) and
+  G's loss -w_k.c - b has gradient -w_k + k lr c w.r.t. c; without unrolling, -w."""
+  lr = 0.1
+  config = linear_config(make_config, lr, **{"train.unroll": k})
+  method, state, batches = setup(config)
+  state = without_g_kernel(state)
+  batch = jax.tree.map(lambda x: x[0], next(batches))
+  c = np.asarray(state.g["params"]["Dense_0"]["bias"])
+  w = np.asarray(state.d["params"]["Dense_0"]["kernel"])[:, 0]
+  r = np.asarray(batch["x"]).mean(0)
+  w_k = w - k * lr * (c - r)
+  grad_c = np.asarray(g_grad(config, method, state, batch)["Dense_0"]["bias"])
+  np.testing.assert_allclose(grad_c, -w_k + k * lr * c, rtol=1e-5, atol=1e-6)
+  assert np.abs(grad_c - (-w)).max() > 0.01  # the plain step's gradient
+
+
+def test_unrolled_d_continues_d_adam_state(make_config):
+  """After one real step (Adam count 1, moments set), the surrogate after 2 unrolled
+  updates equals 2 more Adam steps by hand from those moments (a fresh Adam state
+  would move w by ~lr sign(g) at the first step instead)."""
+  lr, b1, b2, k = 0.01, 0.5, 0.999, 2
+  config = linear_config(make_config, lr, "adam", **{"train.unroll": k})
+  method, state, batches = setup(config)
+  state, _ = jax.jit(step_lib.keyed(step_lib.make_train_step(config, method)))(
+      state, next(batches))
+  state = without_g_kernel(state)
+  batch = jax.tree.map(lambda x: x[0], next(batches))
+  _, d_tx = step_lib.optimizers(config)
+  surrogate = step_lib.unrolled_d(state.g["params"], state, batch, jax.random.PRNGKey(7),
+                                  step_lib.parallel.Context(), method, {}, d_tx, k, 1)
+  adam = state.d_opt.inner_state[0]
+  count, mu, nu = int(adam.count), adam.mu["Dense_0"]["kernel"], adam.nu["Dense_0"]["kernel"]
+  mu, nu = np.asarray(mu)[:, 0], np.asarray(nu)[:, 0]
+  assert count == 1 and np.abs(mu).min() > 0
+  w = np.asarray(state.d["params"]["Dense_0"]["kernel"])[:, 0]
+  grad_w = np.asarray(state.g["params"]["Dense_0"]["bias"]) - np.asarray(batch["x"]).mean(0)
+  for t in range(count + 1, count + k + 1):
+    mu, nu = b1 * mu + (1 - b1) * grad_w, b2 * nu + (1 - b2) * grad_w ** 2
+    w = w - lr * (mu / (1 - b1 ** t)) / (np.sqrt(nu / (1 - b2 ** t) + 1e-16) + 1e-8)
+  np.testing.assert_allclose(surrogate["params"]["Dense_0"]["kernel"][:, 0], w, rtol=1e-5)
+
+
+def test_unrolled_g_gradient_is_finite_where_a_d_unit_is_dead(make_config, monkeypatch):
+  """The smoke D has ReLU units dead on the whole batch: their weights' gradients are
+  exactly 0, so Adam's second moment stays 0 there; G's gradient through the unrolled
+  Adam is finite thanks to eps_root (NaN with step_lib.EPS_ROOT = 0)."""
+  config = make_config("gan.py:smoke,unroll=1")
+  method, state, batches = setup(config)
+  batch = jax.tree.map(lambda x: x[0], next(batches))
+  d_grads = jax.grad(lambda d: step_lib.d_objective(
+      state.g["params"], d, state, batch, jax.random.PRNGKey(7), step_lib.parallel.Context(),
+      0, method, {})[0])(state.d["params"])
+  assert sum(int(jnp.sum(x == 0)) for x in jax.tree.leaves(d_grads)) > 0
+  finite = lambda tree: all(bool(jnp.all(jnp.isfinite(x))) for x in jax.tree.leaves(tree))
+  assert finite(g_grad(config, method, state, batch))
+  monkeypatch.setattr(step_lib, "EPS_ROOT", 0.0)
+  assert not finite(g_grad(config, method, state, batch))

@@ -79,6 +79,14 @@ BAD_VALUES = [
     ("celeba64.py:smoke", {}, {"dragan": {"weight": 1.0, "every": 1}},
      "model.d_norm='batch'"),
     ("wgan.py:smoke", {"model.d_norm": "batch"}, None, "--config.model.d_norm=layer"),
+    # The mode-collapse remedies.
+    ("gan.py:smoke", {"model.pack": 0}, None, "model.pack=0 must be an integer >= 1"),
+    ("gan.py:smoke", {"model.pack": 3}, None, "multiple of model.pack=3"),
+    ("cgan.py:smoke", {"model.pack": 2}, None, "not method 'cgan'"),
+    ("gan.py:smoke", {"train.unroll": -1}, None, "train.unroll=-1 must be an integer >= 0"),
+    ("gan.py:smoke", {"train.unroll": 1.5}, None, "train.unroll=1.5"),
+    ("gan.py:smoke", {"model.minibatch": "foo"}, None, "--config.model.minibatch=stddev"),
+    ("sngan.py:smoke", {"model.minibatch": "disc"}, None, "not of model.name='resnet'"),
 ]
 
 
@@ -114,6 +122,15 @@ def test_bad_value_names_the_key(spec, overrides, regs, expected):
     assert key in message or key.split(".")[-1] in message, message
 
 
+@pytest.mark.parametrize("arg,expected", [
+    ("pack=0", "model.pack=0"), ("unroll=-1", "train.unroll=-1"),
+    ("minibatch=foo", "model.minibatch='foo'")])
+def test_bad_mode_args_name_the_key(arg, expected):
+  with pytest.raises(ValueError, match=r"--config\.") as error:
+    validate.validate(experiment_config(f"gan.py:smoke,{arg}"))
+  assert expected in str(error.value)
+
+
 @pytest.mark.parametrize("overrides,key", [
     ({"data.batch_size": "64"}, "'data.batch_size' is a int"),
     ({"train.steps": 2.5}, "'train.steps' is a int"),
@@ -136,7 +153,9 @@ def test_unknown_keys_name_the_closest(key, closest):
                                   "wgan.py:data=grid25", "wgan.py:penalty=clip", "sngan.py",
                                   "sngan.py:net=dcgan", "lsgan.py:smoke", "celeba64.py",
                                   "cyclegan.py", "cyclegan.py:variant=discogan",
-                                  "cyclegan.py:variant=dualgan", "cogan.py", "unit.py"])
+                                  "cyclegan.py:variant=dualgan", "cogan.py", "unit.py",
+                                  "gan.py:pack=4,unroll=5,minibatch=disc",
+                                  "wgan.py:data=grid25,pack=2,minibatch=stddev"])
 def test_every_experiment_config_is_valid(spec):
   validate.validate(experiment_config(spec))  # raises on any wrong value
 

@@ -13,6 +13,11 @@ what differs between method families (../shared/DESIGN.md, "Method families"):
   (jit-compiled, batched over their leading axis by `sampling.generate`);
 - `SAMPLE_KEYS`: the keys of conditions and outputs that `--mode sample` writes to
   samples.npz; `grid(record)`: how a record becomes a picture.
+
+PacGAN (`model.pack = m`, gan_jax/packing.py): D's every input, real, generated or a
+penalty's, is a batch of packs of m samples; `discriminate` scores a single sample as
+the pack of m copies of it. A D with a minibatch layer (`model.minibatch`) is scored
+by `discriminate` in chunks of the training batch's size.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import losses, networks, parallel, regularizers
+from gan_jax import losses, networks, packing, parallel, regularizers
 
 HPARAM_KEYS = ()  # config keys of this method that enter the step as arrays (hparams())
 Z_DISTS = ("normal", "uniform")
@@ -46,6 +51,7 @@ class Gan:
   FAMILY = "unconditional"
   SAMPLE_KEYS = ("x",)          # what --mode sample writes to samples.npz
   CONDITIONS_FROM_DATA = False  # True: conditions() samples the held-out split
+  pack = 1                      # PacGAN's m (model.pack); methods/gan.py's own option
 
   def __init__(self, config, data_shape, ctx=parallel.Context()):
     self.data_shape = tuple(data_shape)
@@ -54,6 +60,10 @@ class Gan:
     self.d_loss_fn, self.g_loss_fn = losses.get(config.loss.name)
     check(config)
     self.z_dim, self.z_dist = int(config.model.z_dim), config.model.z_dist
+    self.pack = int(config.model.pack)
+    # D decisions per training batch: the chunk a minibatch-layer D scores at a time
+    self.minibatch_chunk = (int(config.data.batch_size) // self.pack
+                            if config.model.minibatch else 0)
 
   def hparams(self) -> dict:
     return {}
@@ -66,7 +76,7 @@ class Gan:
 
   def init(self, key, batch):
     k_g, k_d = jax.random.split(key)
-    x = jnp.asarray(batch["x"][:2])
+    x = packing.pack(jnp.asarray(batch["x"][:2 * self.pack]), self.pack)
     g_vars = self.G.init(k_g, jnp.zeros((2, self.z_dim)), train=False)
     d_vars = self.D.init(k_d, x, train=False)
     return dict(g_vars), dict(d_vars)
@@ -82,10 +92,11 @@ class Gan:
 
   def d_loss(self, d_params, d_collections, batch, fake, key, hp, ctx, d_update, reg_config):
     variables = {**d_collections, "params": d_params}
-    real_out, variables = self.critic(variables, batch["x"], batch)
+    real, fake = packing.pack(batch["x"], self.pack), packing.pack(fake, self.pack)
+    real_out, variables = self.critic(variables, real, batch)
     fake_out, variables = self.critic(variables, fake, batch)
-    return self.adversarial_d_loss(variables, batch, fake, real_out, fake_out, key, hp, ctx,
-                                   d_update, reg_config)
+    return self.adversarial_d_loss(variables, {**batch, "x": real}, fake, real_out, fake_out,
+                                   key, hp, ctx, d_update, reg_config)
 
   def adversarial_d_loss(self, variables, batch, fake, real_out, fake_out, key, hp, ctx,
                          d_update, reg_config):
@@ -105,7 +116,8 @@ class Gan:
   def g_loss(self, g_params, g_collections, d_vars, batch, key, hp, ctx):
     fake, g_vars = self.generate({**g_collections, "params": g_params}, batch, key, ctx,
                                  train=True)
-    fake_out, _ = self.critic(d_vars, fake, batch)  # D's updates are discarded
+    # D's updates are discarded
+    fake_out, _ = self.critic(d_vars, packing.pack(fake, self.pack), batch)
     loss = self.g_loss_fn(fake_out)
     return loss, ({k: v for k, v in g_vars.items() if k != "params"}, {"g_loss": loss})
 
@@ -146,8 +158,22 @@ class Gan:
     return record["x"], None
 
   def discriminate(self, d_vars, x):
-    """D(x) in eval mode."""
-    return self.D.apply(d_vars, x, train=False)
+    """D(x) in eval mode [N]; a packed D scores each sample packed with itself.
+
+    A minibatch layer's features depend on the batch D sees, and minibatch
+    discrimination's cost grows with its square: such a D scores x in chunks of the
+    training batch's size (the last chunk padded with copies of the last sample), so
+    its features have the scale they had in training; the statistics are each chunk's
+    (for D's surface on a toy grid: neighbouring grid points').
+    """
+    x = packing.pack_each(x, self.pack)
+    chunk = self.minibatch_chunk
+    if not chunk:
+      return self.D.apply(d_vars, x, train=False)
+    n = x.shape[0]
+    padded = jnp.concatenate([x, jnp.repeat(x[-1:], -n % chunk, axis=0)])
+    chunks = padded.reshape((-1, chunk) + x.shape[1:])
+    return jax.lax.map(lambda b: self.D.apply(d_vars, b, train=False), chunks).reshape(-1)[:n]
 
 
 def build(config, data_shape, ctx=parallel.Context()):

@@ -6,14 +6,15 @@ compute what one device computes. `d_batch_norm(config.model) -> bool` says whet
 that D normalises over the batch (config validation refuses input-gradient penalties
 on such a D). The module is the registry. The dcgan and resnet families also take
 labels: `G(z, train, y=...)`, `D(x, train, y=...)` once cloned with a class condition
-(`conditional.with_condition`)."""
+(`conditional.with_condition`). A family whose D takes `model.minibatch`
+(networks/minibatch.py) says so with `MINIBATCH_LAYERS = True`."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
 
-HELPERS = ("layers", "conditional")  # shared pieces, not network families
+HELPERS = ("layers", "conditional", "minibatch")  # shared pieces, not network families
 
 
 def names() -> list[str]:

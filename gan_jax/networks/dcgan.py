@@ -16,6 +16,10 @@ The transposed convolutions are `layers.ConvTranspose` and D's strided convoluti
 `layers.Conv`: nn.ConvTranspose's and nn.Conv's maths and parameters, computed in
 forms that are fast on XLA CPU (bench/vs_torch.py; layers.py says why).
 
+D may append a minibatch layer (`model.minibatch`, networks/minibatch.py) to its
+flattened last features, before Dense(1): the minibatch stddev is then one more
+feature rather than Karras et al.'s constant map, the same thing to a linear last layer.
+
 Class-conditional variants (`num_classes`, `condition`; networks/conditional.py): G
 with one-hot(y) concatenated to z or conditional BatchNorm; D with one-hot planes on
 its input, a projection term, or a class head on the flattened features.
@@ -27,9 +31,10 @@ import math
 import flax.linen as nn
 import jax.numpy as jnp
 
-from gan_jax.networks import conditional, layers
+from gan_jax.networks import conditional, layers, minibatch as minibatch_lib
 
 START = {28: 7, 32: 4, 64: 4}  # image size -> G's first spatial size
+MINIBATCH_LAYERS = True  # D takes model.minibatch
 
 
 def check_shape(data_shape) -> tuple[int, int]:
@@ -81,6 +86,7 @@ class Discriminator(nn.Module):
   axis_name: str | None = None
   num_classes: int = 0
   condition: str = "none"  # none | input | projection | classes
+  minibatch: str = ""      # "" | disc | stddev, on the flattened last features
 
   @nn.compact
   def __call__(self, x, train: bool = True, y=None):
@@ -95,6 +101,7 @@ class Discriminator(nn.Module):
                         scale_init=layers.dcgan_scale_init)(x, train)
       x = nn.leaky_relu(x, 0.2)
     x = x.reshape(x.shape[0], -1)
+    x = minibatch_lib.append(self.minibatch, x, self.axis_name)
     dense = nn.Dense(1, kernel_init=layers.DCGAN_INIT)
     out = layers.maybe_sn(dense, self.spectral_norm)(x, train)[:, 0]
     return conditional.discriminator_output(out, x, y, self.num_classes, self.condition,
@@ -114,4 +121,5 @@ def build(config, data_shape, axis_name=None):
   layers.check_norm(m.g_norm, "model.g_norm")
   layers.check_norm(m.d_norm, "model.d_norm")
   return (Generator(size, channels, m.width, m.g_norm, axis_name),
-          Discriminator(size, m.width, m.d_norm, m.spectral_norm, axis_name))
+          Discriminator(size, m.width, m.d_norm, m.spectral_norm, axis_name,
+                        minibatch=m.minibatch))
