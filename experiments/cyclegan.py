@@ -62,10 +62,7 @@ def get_config(arg=None):
       raise ValueError(f"{key}={value!r}: use one of {', '.join(valid)}.")
   c = config_lib.base()
   c.method = arg.variant
-  c.data.name, c.data.path, c.data.path_a, c.data.path_b = (arg.data, arg.path, arg.path_a,
-                                                            arg.path_b)
-  c.data.image_size = arg.size or (32 if arg.data == "fonts_unpaired" else 0)
-  c.data.batch_size = 8
+  set_data(c, arg)
 
   m = c.model
   m.width, m.d_width, m.blocks, m.patch = 16, 16, arg.blocks, "70"
@@ -97,6 +94,21 @@ def get_config(arg=None):
     for net in ("g", "d"):
       c.optim[net] = config_lib.optimizer("rmsprop", lr=5e-5)
 
+  return finish(c, arg)
+
+
+def set_data(c, arg) -> None:
+  """The data args (`data`, `path`, `path_a`, `path_b`, `size`) of this file and
+  unit.py: 32-px glyphs for fonts_unpaired, the data set's size else; batch 8."""
+  c.data.name, c.data.path, c.data.path_a, c.data.path_b = (arg.data, arg.path, arg.path_a,
+                                                            arg.path_b)
+  c.data.image_size = arg.size or (32 if arg.data == "fonts_unpaired" else 0)
+  c.data.batch_size = 8
+
+
+def finish(c, arg):
+  """Length (`steps`, default 2,000), logging, the unpaired scores at the last step and
+  the `smoke` sizes of this file and unit.py; locks and returns `c`."""
   c.train.steps = arg.steps or 2000
   c.log.every, c.sample.every, c.ckpt.every = 100, 500, 500
   c.eval.every = c.train.steps

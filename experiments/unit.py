@@ -20,10 +20,11 @@ The paper's / authors' code's settings next to the defaults here (sized for 2 CP
 | optimizer | Adam 1e-4, betas (0.5, 0.999), weight decay 1e-4, rate halved every 100k steps, batch 1 | the same Adam without weight decay, constant rate, batch 8 |
 | length | up to 1M iterations | 2,000 steps |
 """
+from experiments import cyclegan
 from gan_jax import config as config_lib
 from gan_jax.methods import unit
 
-DATA = ("fonts_unpaired", "sneaker2boot", "folder2")
+DATA = cyclegan.DATA
 
 
 def get_config(arg=None):
@@ -33,10 +34,7 @@ def get_config(arg=None):
     raise ValueError(f"data={arg.data!r}: use one of {', '.join(DATA)}.")
   c = config_lib.base()
   c.method = "unit"
-  c.data.name, c.data.path, c.data.path_a, c.data.path_b = (arg.data, arg.path, arg.path_a,
-                                                            arg.path_b)
-  c.data.image_size = arg.size or (32 if arg.data == "fonts_unpaired" else 0)
-  c.data.batch_size = 8
+  cyclegan.set_data(c, arg)
   m = c.model
   m.name, m.width, m.d_width, m.blocks, m.patch = "unit", 16, 16, arg.blocks, "70"
   m.g_norm, m.d_norm, m.pool_size = "instance", "none", 0
@@ -49,17 +47,4 @@ def get_config(arg=None):
     c.loss[key] = weight
   for net in ("g", "d"):
     c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
-  c.train.steps = arg.steps or 2000
-  c.log.every, c.sample.every, c.ckpt.every = 100, 500, 500
-  c.eval.every = c.train.steps
-  c.eval.metrics = ("unpaired",)
-  c.eval.num_samples = 1000  # held-out examples of each domain (all when fewer)
-  c.sample.num = 12
-  if arg.smoke:
-    config_lib.smoke(c)
-    c.data.batch_size, c.model.d_width, c.model.blocks = 4, 8, 1
-    c.data.limit = 64 if arg.data == "fonts_unpaired" else 256
-    c.eval.every = c.train.steps
-    c.eval.num_samples, c.sample.num = 32, 6
-  c.lock()
-  return c
+  return cyclegan.finish(c, arg)
