@@ -321,8 +321,8 @@ def check_cyclegan():
            for k, v in t32["terms"].items()]  # gan_jax's LS G term is 1/2 of PyTorch's MSE
   for which, kernel in (("first", kernels[0]), ("last", kernels[-1])):
     rows.append((f"dL/d {which} kernel of G_ab", kernel["kernel"], t32[which]))
-    rows.append((f"  vs PyTorch float64: gan_jax", kernel["kernel"], t64[which]))
-    rows.append((f"  vs PyTorch float64: PyTorch float32", t32[which], t64[which]))
+    rows.append(("  vs PyTorch float64: gan_jax", kernel["kernel"], t64[which]))
+    rows.append(("  vs PyTorch float64: PyTorch float32", t32[which], t64[which]))
   print("| quantity | value (max abs) | reference (max abs) | max abs diff | max rel diff |")
   print("| --- | --- | --- | --- | --- |")
   for name, x, y in rows:
