@@ -70,5 +70,13 @@ def test_train_sample_eval(tmp_path):
     assert any(k.startswith(f"{key}_snr") for k in scores)
   assert -10 <= scores["ssnr"] <= 35 and 0 <= scores["stoi"] <= 1
   assert 1 <= scores["pesq"] <= 4.6 and result["protocol"]["speech"]["sample_rate"] == 8000
+  # 8 signals per test SNR: the overall means are the means of the per-SNR ones (STOI and
+  # segmental SNR are never left out), and the noisy input scores higher the less noise
+  # was mixed in (PESQ, STOI, SSNR of the input rise from 2.5 to 17.5 dB).
+  snrs = (2.5, 7.5, 12.5, 17.5)
+  for key in ("stoi", "ssnr"):
+    assert scores[key] == pytest.approx(np.mean([scores[f"{key}_snr{x:g}"] for x in snrs]))
+  for key in ("input_pesq", "input_stoi", "input_ssnr"):
+    assert scores[f"{key}_snr17.5"] > scores[f"{key}_snr2.5"], key
   with open(tmp_path / "eval.json") as f:
     assert json.load(f)["scores"]["pesq"] == pytest.approx(scores["pesq"])
