@@ -5,6 +5,20 @@ swissroll|pdf1d|gauss1d|fashion_mnist|...``, ``smoke``. The networks are the WGA
 MLPs (3 hidden layers of 512 ReLU units), Adam 1e-4, beta1 0.5, batch 256.
 E.g. ``--config experiments/gan.py:loss=minimax,data=ring8``.
 
+``net=pacgan`` (2-D data): the PacGAN protocol of the 2-D grid and ring (Lin et al.,
+2018, the authors' code): G 4 x 400 Dense-BatchNorm-ReLU, D 3 maxout layers of 200 units
+x 5 pieces (gan_jax/networks/pacgan_mlp.py), weights N(0, 0.02), Adam 1e-4 with beta1
+0.8, batch 100 (x m with ``pack=m``), z ~ N(0, I_2). The paper trains 400 epochs of
+100,000 points, 400,000 steps, the default here too (`--config.train.steps` sets
+fewer; experiments/figures/mode_table.py's `--budget cpu` says what converges on 2
+CPU cores).
+
+``net=unrolled`` (2-D data): the unrolled GAN paper's mixture setup (Metz et al., 2017,
+App. A.1): G 2 x 128 ReLU, D 1 x 128 ReLU on its input / 4 (gan_jax/networks/
+unrolled_mlp.py), orthogonal weights x 0.8, z ~ N(0, I_256), Adam 1e-4 with beta1 0.5
+for both, batch 512, 25,000 steps. The paper's G loss is the minimax one: pass
+``loss=minimax`` for its Fig. 1.
+
 Mode-collapse remedies (off by default; any combination):
 - ``pack=<m>``: PacGAN (Lin et al., 2018), D decides on packs of m samples (model.pack);
   the batch grows to m x 256 samples so D still makes 256 decisions, as in the paper.
@@ -15,10 +29,12 @@ Mode-collapse remedies (off by default; any combination):
 """
 from gan_jax import config as config_lib
 
+PACGAN_STEPS = 400_000  # net=pacgan: 400 epochs of 100,000 points at batch 100 (the paper)
+
 
 def get_config(arg=None):
-  arg = config_lib.parse_arg(arg, loss="nonsaturating", data="grid25", path="", smoke=False,
-                             **config_lib.MODE_ARGS)
+  arg = config_lib.parse_arg(arg, loss="nonsaturating", data="grid25", path="", net="mlp",
+                             smoke=False, **config_lib.MODE_ARGS)
   c = config_lib.base()
   images = config_lib.set_data(c, arg.data, arg.path)
   c.loss.name = arg.loss
@@ -28,6 +44,25 @@ def get_config(arg=None):
   c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 100, 1000, 1000, 1000
   for net in ("g", "d"):
     c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
+  if arg.net == "pacgan":
+    if images:
+      raise ValueError("net=pacgan is the 2-D mixtures' MLP pair; use it with toy data "
+                       "(data=grid25|ring8), not images.")
+    c.model.name, c.model.width, c.model.depth = "pacgan_mlp", 400, 4
+    c.data.batch_size, c.train.steps = 100, PACGAN_STEPS
+    c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 500, 5000, 5000, 5000
+    for net in ("g", "d"):
+      c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.8, b2=0.999)
+  elif arg.net == "unrolled":
+    if images:
+      raise ValueError("net=unrolled is the 2-D mixtures' MLP pair; use it with toy data "
+                       "(data=ring8|grid25), not images.")
+    c.model.name, c.model.width, c.model.z_dim = "unrolled_mlp", 128, 256
+    c.data.batch_size, c.train.steps = 512, 25_000
+    c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 500, 5000, 5000, 5000
+  elif arg.net != "mlp":
+    raise ValueError(f"Unknown net={arg.net!r}; use mlp (the WGAN-GP toy MLPs), pacgan or "
+                     "unrolled.")
   if arg.smoke:
     config_lib.smoke(c)
   config_lib.set_modes(c, arg)

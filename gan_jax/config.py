@@ -139,6 +139,7 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
 
 
 TOY_DATA = ("gauss1d", "grid25", "pdf1d", "ring8", "swissroll")
+MLP_NETWORKS = ("mlp", "pacgan_mlp", "unrolled_mlp")  # the toy-data network families (vmapped on CPU too)
 
 
 def set_data(c: ml_collections.ConfigDict, name: str, path: str = "") -> bool:
@@ -172,7 +173,7 @@ def smoke(c: ml_collections.ConfigDict) -> None:
   c.train.steps = 20
   c.log.every = c.sample.every = c.eval.every = c.ckpt.every = 10
   c.data.batch_size = min(c.data.batch_size, 32 if c.data.name in TOY_DATA else 16)
-  c.model.width = 32 if c.model.name == "mlp" else 8
+  c.model.width = 32 if c.model.name in MLP_NETWORKS else 8
   c.eval.num_samples = 256 if c.data.name in TOY_DATA else 128
   c.eval.classifier_args = "smoke"  # a 1-epoch, width-4 classifier (~30 s to build, cached)
   c.sample.num = 256 if c.data.name in TOY_DATA else 16

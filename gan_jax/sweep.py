@@ -102,7 +102,7 @@ def plan(configs, backend: str | None = None) -> tuple[list[list[int]], str]:
   split = sorted({k for k in flat[0] if k not in free and len({repr(f[k]) for f in flat}) > 1})
   if not configs[0].sweep.vectorize:
     return [[i] for i in range(len(configs))], "sweep.vectorize=False"
-  if backend == "cpu" and configs[0].model.name != "mlp" and len(configs) > 1:
+  if backend == "cpu" and configs[0].model.name not in config_lib.MLP_NETWORKS and len(configs) > 1:
     return [[i] for i in range(len(configs))], (
         "on CPU, vmapped convolutions run as grouped convolutions, slower than one member "
         "at a time (8 DCGAN members: 0.28x, bench/sweep_speed.py); vectorised on GPU/TPU")

@@ -1,14 +1,17 @@
 """Mode collapse over training: snapshots of G's samples on 8 Gaussians (ring8).
 
 The row-of-snapshots figure of the unrolled-GAN paper (Metz et al., 2017, Fig. 1): one
-row per method, G's samples at increasing steps, each panel titled with its step and
-the number of modes covered (the VEEGAN rule of `gan_jax.metrics.toy`: a mode is covered
-when at least one sample lies within 3 std of it and nearest to it). Methods:
+row per method, G's samples at steps 0, 5k, ..., 25k, each panel titled with its step
+and the number of modes covered (the VEEGAN rule of `gan_jax.metrics.toy`: a mode is
+covered when at least one sample lies within 3 std of it and nearest to it). The
+paper's settings, `experiments/gan.py:net=unrolled,loss=minimax,data=ring8` (its App.
+A.1: G 2 x 128 ReLU, D 1 x 128 ReLU on its input / 4, orthogonal weights x 0.8,
+z ~ N(0, I_256), the minimax loss, Adam 1e-4 with beta1 0.5 for both nets, 25,000
+steps; batch 512 as in the authors' notebook; ring8 of radius 2, std 0.02), with:
 
-- the non-saturating GAN (``experiments/gan.py:loss=nonsaturating,data=ring8``: Adam 1e-4,
-  beta1 0.5, 3x512 ReLU MLPs, batch 256, z ~ N(0, I_2));
-- WGAN-GP (``experiments/wgan.py:penalty=gp,data=ring8``: the framework's toy settings,
-  lambda 0.1, Adam 1e-3 decayed linearly to 0, n_critic 5, 3x256 MLPs).
+- the plain GAN (unroll 0): the paper's top row, G hopping from mode to mode;
+- the unrolled GAN with k = 5 and k = 10 unrolled D updates (`unroll=5|10`; the paper's
+  Fig. 1 bottom row uses 10).
 
 Each method is one run of `gan_jax.train.train` that keeps a checkpoint at every
 snapshot step; the panels are G's samples from those checkpoints, from the same fixed z
@@ -16,10 +19,16 @@ in every panel, so a panel-to-panel change is G's change. The framework's Evalua
 also counts the modes every `eval_every` steps during the run (`eval_modes` in the JSON),
 which shows hopping between the snapshots.
 
-Writes ``mode_collapse.png`` and ``mode_collapse.json`` (modes, high-quality fraction and
-the modes' sample shares per snapshot; `dropped`: modes covered at one snapshot and lost
-at the next, `hops` = any were; `eval_decreases`: how often the mode count fell between
-two of the framework's evaluations).
+Two mode counts per panel: the VEEGAN rule (3 std) and by mass (the modes nearest to
+at least 1 / 2K of the samples: the paper's "significant probability mass", which also
+counts a collapsed G whose blob is wider than 3 std).
+
+Writes ``mode_collapse.png`` and ``mode_collapse.json`` (modes, high-quality fraction,
+the modes' sample shares, the modes by mass and the dominant mode per snapshot;
+`dropped`: modes covered at one snapshot and lost at the next, `hops` = any were;
+`dominant_changes`: how often the dominant mode changed between snapshots after step 0;
+`eval_decreases`: how often the mode count fell between two of the framework's
+evaluations).
 
   python -m experiments.figures.mode_collapse --out DIR [--smoke]
 """
@@ -35,9 +44,10 @@ from gan_jax import checkpoint, sampling, train, viz, writers
 from gan_jax.metrics import toy as toy_metrics
 
 NAME = "mode_collapse"
-METHODS = {"non-saturating GAN": "gan.py:loss=nonsaturating,data=ring8",
-           "WGAN-GP": "wgan.py:penalty=gp,data=ring8"}
-FULL = dict(snapshots=(0, 800, 1600, 2400, 3200, 4000), samples=2500, eval_every=200)
+PAPER = "gan.py:net=unrolled,loss=minimax,data=ring8"
+METHODS = {"GAN": PAPER, "unrolled GAN, k=5": PAPER + ",unroll=5",
+           "unrolled GAN, k=10": PAPER + ",unroll=10"}
+FULL = dict(snapshots=(0, 5000, 10000, 15000, 20000, 25000), samples=2500, eval_every=500)
 SMOKE = dict(snapshots=(0, 10, 20), samples=500, eval_every=5)
 
 
@@ -57,12 +67,20 @@ def config_for(spec: str, s: dict, smoke: bool):
 
 def modes_of(x: np.ndarray, distribution) -> dict:
   """The framework's mode metrics, plus which modes are covered and, per mode, the
-  fraction of all samples that are high quality there (these add up to high_quality)."""
+  fraction of all samples that are high quality there (these add up to high_quality);
+  `mass`: the modes holding at least half their fair share (1 / 2K) of all samples by
+  nearest mode, the paper's "significant probability mass" (a blob sitting on one mode
+  but wider than 3 std covers no mode by the VEEGAN rule, and one by mass); `dominant`:
+  the mode nearest to most samples."""
   m = toy_metrics.mode_metrics(x, distribution.means, distribution.std)
+  k = len(distribution.means)
   d2 = ((x[:, None, :] - distribution.means[None]) ** 2).sum(-1)
   nearest, good = d2.argmin(1), np.sqrt(d2.min(1)) <= 3 * distribution.std
-  shares = np.bincount(nearest[good], minlength=len(distribution.means)) / len(x)
-  return {**m, "covered": [int(i) for i in np.flatnonzero(shares > 0)], "shares": shares}
+  shares = np.bincount(nearest[good], minlength=k) / len(x)
+  mass = np.bincount(nearest, minlength=k) / len(x)
+  return {**m, "covered": [int(i) for i in np.flatnonzero(shares > 0)], "shares": shares,
+          "mass_shares": mass, "mass": [int(i) for i in np.flatnonzero(mass >= 0.5 / k)],
+          "dominant": int(mass.argmax())}
 
 
 def snapshots(spec: str, s: dict, workdir: str, smoke: bool):
@@ -86,6 +104,10 @@ def snapshots(spec: str, s: dict, workdir: str, smoke: bool):
   return out, trajectory, run.source.reference(1000, config.seed)
 
 
+def run_name(label: str) -> str:
+  return label.replace(" ", "_").replace(",", "").replace("=", "")
+
+
 def dropped(steps: list[int], covered: list[list[int]]) -> list[dict]:
   """Modes covered at one snapshot and lost at the next: G leaving a mode, the mark of
   mode hopping (a G that only spreads to more modes drops none)."""
@@ -107,7 +129,8 @@ def draw_row(axes, snaps, real, label: str) -> None:
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"step {step}: {m['modes']}/8 modes", fontsize=9)
+    ax.set_title(f"step {step}: {m['modes']}/8 (3 std), {len(m['mass'])}/8 (mass)",
+                 fontsize=8)
   axes[0].set_ylabel(label, fontsize=10)
 
 
@@ -116,7 +139,11 @@ def summary(spec: str, snaps, trajectory) -> dict:
   covered = [m["covered"] for _, _, m in snaps]
   drops = dropped(steps, covered)
   evals = [m for _, m in trajectory]
+  dominant = [m["dominant"] for _, _, m in snaps]
   return {"spec": spec, "steps": steps, "modes": [m["modes"] for _, _, m in snaps],
+          "mass_modes": [m["mass"] for _, _, m in snaps],
+          "mass_shares": [m["mass_shares"] for _, _, m in snaps], "dominant": dominant,
+          "dominant_changes": sum(a != b for a, b in zip(dominant[1:], dominant[2:])),
           "high_quality": [m["high_quality"] for _, _, m in snaps],
           "reverse_kl": [m["reverse_kl"] for _, _, m in snaps],
           "covered": covered, "shares": [m["shares"] for _, _, m in snaps],
@@ -134,11 +161,12 @@ def main(argv=None):
   fig, axes = plt.subplots(len(METHODS), n, figsize=(2.4 * n, 2.8 * len(METHODS)))
   results = {}
   for row, (label, spec) in enumerate(METHODS.items()):
-    workdir = os.path.join(args.out, "runs", label.replace(" ", "_"))
+    workdir = os.path.join(args.out, "runs", run_name(label))
     snaps, trajectory, real = snapshots(spec, s, workdir, args.smoke)
     draw_row(axes[row], snaps, real, label)
     results[label] = r = summary(spec, snaps, trajectory)
-    print(f"{label}: modes {r['modes']}, covered {r['covered']}; every {s['eval_every']} "
+    print(f"{label}: modes {r['modes']}, covered {r['covered']}, by mass "
+          f"{[len(x) for x in r['mass_modes']]}, dominant {r['dominant']}; every {s['eval_every']} "
           f"steps: {r['eval_modes']}", flush=True)
   fig.suptitle("Generated (green) over real (orange) samples on ring8; same z in every panel",
                fontsize=10)

@@ -1,33 +1,38 @@
-"""Modes recovered by every loss on 8 and 25 Gaussians: the table of VEEGAN (Srivastava
-et al., 2017, Table 1) and PacGAN (Lin et al., 2018, Table 1), for this framework's losses.
+"""The mode table of PacGAN (Lin et al., 2018, Table 1) / VEEGAN (Srivastava et al., 2017,
+Table 1) on the 2-D ring (8 modes) and grid (25 modes), with the mode-collapse remedies
+and this framework's losses, at the papers' protocol.
 
-Every loss pair x {ring8, grid25} x 3 seeds. The settings are the framework's experiment
-files (`gan_jax.experiment.load_config` + `gan_jax.config.apply_overrides`):
+Protocol (`--budget paper`, PacGAN's 2-D code, `synthetic_data_experiments/2D*_GAN&PacGAN`):
+G 4 x 400 Dense-BatchNorm-ReLU, D 3 maxout layers of 200 units x 5 pieces, weights
+N(0, 0.02), Adam 1e-4 with beta1 0.8, batch 100 D decisions (PacGAN-m: 100 packs of m
+points), z ~ N(0, I_2), 400 epochs of 100,000 points = 400,000 steps
+(``experiments/gan.py:net=pacgan``). Rows, all on those networks:
 
-- minimax, non-saturating, least squares, hinge: ``experiments/gan.py:loss=<name>``
-  (z ~ N(0, I_2), Adam 1e-4, betas (0.5, 0.999), batch 256);
-- WGAN with weight clipping: ``experiments/wgan.py:penalty=clip`` (c 0.01, RMSProp 5e-5,
-  n_critic 5);
-- WGAN-GP: ``experiments/wgan.py:penalty=gp`` (the toy defaults: lambda 0.1, Adam 1e-3
-  decayed linearly to 0 over the run, n_critic 5).
+- GAN: the non-saturating loss of the paper's code; PacGAN2/3/4: ``pack=2|3|4``;
+- Unrolled GAN: ``unroll=5`` (k = 5 as in the authors' 2-D notebook);
+- minibatch discrimination / minibatch stddev: ``minibatch=disc|stddev``;
+- WGAN-GP: ``experiments/wgan.py:penalty=gp`` (lambda 0.1, Adam 1e-3 with betas
+  (0.5, 0.9) decayed linearly to 0, n_critic 5) on the same networks;
+- our other losses: ``loss=minimax|least_squares|hinge``.
 
-Overridden, to fit the whole table in ~15 minutes on 2 CPU cores: the networks are
-3x128 ReLU MLPs for every loss (the files have 512, or 256 for WGAN-GP) and every run
-makes 2,000 steps (one step = n_critic D updates + one G update); plus the logging /
-checkpoint intervals. ``--smoke`` runs two rows (non-saturating and WGAN-GP, one per
-experiment file) for 10 steps with the experiments' smoke networks.
+`--budget cpu` (what fits 2 CPU cores: ~15 ms per step and seed for the paper's
+networks, so the paper budget is ~100 min per seed and row there): the grid only, the
+rows GAN, PacGAN2/3/4, Unrolled GAN, minibatch discrimination, WGAN-GP and least
+squares, 15,000 steps, networks of width 128 (G 4 x 128, D 3 maxout x 64) and Adam 1e-3
+(betas kept) decayed linearly to 0 over the run, so that G converges in the budget;
+every other setting as above. ``--smoke``: 2 rows, 10 steps, tiny networks.
 
-The 3 seeds of a (loss, data) pair train as one population (`train.train_population`:
-one `jax.vmap`-ed step over the stacked states). After the last step the framework's
-Evaluator scores 2,500 samples of G with `gan_jax.metrics.toy.mode_metrics` (each sample
-goes to its nearest mode; high quality if within 3 std of it; a mode is recovered
-when it has >= 1 high-quality sample; reverse KL of the nearest-mode histogram against
-the uniform mode weights).
+The 5 seeds of a row train as one population (`train.train_population`: one
+`jax.vmap`-ed step over the stacked states). After the last step the framework's
+Evaluator scores 2,500 samples of G with `gan_jax.metrics.toy.mode_metrics` (VEEGAN's
+rule: each sample goes to its nearest mode; high quality if within 3 std of it; a mode is
+recovered when it has >= 1 high-quality sample; `reverse_kl_hq`: KL of the high-quality
+samples' mode histogram from the uniform one, the published reverse KL).
 
-Writes ``mode_table.md`` (mean +- std over seeds, next to the published plain-GAN
-numbers), ``mode_table.json`` (every seed's scores) and ``mode_table.png``.
+Writes ``mode_table.md`` (mean +- std over seeds beside the published numbers, the launch
+command of each row), ``mode_table.json`` (every seed's scores) and ``mode_table.png``.
 
-  python -m experiments.figures.mode_table --out DIR [--smoke]
+  python -m experiments.figures.mode_table --out DIR [--budget paper|cpu] [--smoke]
 """
 from __future__ import annotations
 
@@ -40,34 +45,79 @@ from experiments.figures import _common
 from gan_jax import sweep, train, viz
 
 NAME = "mode_table"
-LOSSES = {"minimax": "gan.py:loss=minimax", "non-saturating": "gan.py:loss=nonsaturating",
-          "least squares": "gan.py:loss=least_squares", "WGAN clip": "wgan.py:penalty=clip",
-          "WGAN-GP": "wgan.py:penalty=gp", "hinge": "gan.py:loss=hinge"}
+# The PacGAN networks and batch for the rows of experiments/wgan.py (gan.py: net=pacgan).
+PACGAN_NETS = {"model.name": "pacgan_mlp", "model.width": 400, "model.depth": 4,
+               "data.batch_size": 100}
+ROWS = {  # label: (experiment spec, overrides)
+    "GAN": ("gan.py:net=pacgan", {}),
+    "PacGAN2": ("gan.py:net=pacgan,pack=2", {}),
+    "PacGAN3": ("gan.py:net=pacgan,pack=3", {}),
+    "PacGAN4": ("gan.py:net=pacgan,pack=4", {}),
+    "Unrolled GAN (k=5)": ("gan.py:net=pacgan,unroll=5", {}),
+    "minibatch discrimination": ("gan.py:net=pacgan,minibatch=disc", {}),
+    "minibatch stddev": ("gan.py:net=pacgan,minibatch=stddev", {}),
+    "WGAN-GP": ("wgan.py:penalty=gp", PACGAN_NETS),
+    "minimax": ("gan.py:net=pacgan,loss=minimax", {}),
+    "least squares": ("gan.py:net=pacgan,loss=least_squares", {}),
+    "hinge": ("gan.py:net=pacgan,loss=hinge", {}),
+}
 DATASETS = {"ring8": 8, "grid25": 25}
-SEEDS = (0, 1, 2)
-FULL = dict(steps=2000, losses=tuple(LOSSES), overrides={"model.width": 128})
-SMOKE = dict(steps=10, losses=("non-saturating", "WGAN-GP"), overrides={})
-SCORES = ("modes", "high_quality", "reverse_kl")
-# PacGAN (Lin et al., 2018) Table 1, the plain GAN, 2,500 samples, VEEGAN's protocol.
-PUBLISHED = {"ring8": {"modes": 6.3, "high_quality": 0.982},
-             "grid25": {"modes": 17.3, "high_quality": 0.948}}
+SEEDS = (0, 1, 2, 3, 4)
+CPU_DEVIATION = {"model.width": 128, "optim.g.lr": 1e-3, "optim.d.lr": 1e-3,
+                 "optim.g.schedule": "linear", "optim.d.schedule": "linear"}
+BUDGETS = {
+    "paper": dict(steps=400_000, data=("ring8", "grid25"), rows=tuple(ROWS), overrides={}),
+    "cpu": dict(steps=15_000, data=("grid25",), overrides=CPU_DEVIATION,
+                rows=("GAN", "PacGAN2", "PacGAN3", "PacGAN4", "Unrolled GAN (k=5)",
+                      "minibatch discrimination", "WGAN-GP", "least squares")),
+    "smoke": dict(steps=10, data=("ring8", "grid25"), rows=("GAN", "PacGAN2"),
+                  overrides={"model.width": 16, "eval.num_samples": 500}),
+}
+SCORES = ("modes", "high_quality", "reverse_kl_hq")
+# Published means (+- std over runs where given): PacGAN Table 1 (10 runs, its networks
+# above, 400 epochs) and, for the unrolled GAN, VEEGAN Table 1 (its own networks and
+# budget; VEEGAN reports no reverse KL for the 2-D sets). None: not reported.
+PUBLISHED = {
+    "GAN": {"ring8": (6.3, 98.2, 0.45), "grid25": (17.3, 94.8, 0.70)},
+    "PacGAN2": {"ring8": (7.9, 95.6, 0.07), "grid25": (23.8, 91.3, 0.13)},
+    "PacGAN3": {"ring8": (7.8, 97.7, 0.10), "grid25": (24.6, 94.2, 0.06)},
+    "PacGAN4": {"ring8": (7.8, 95.9, 0.07), "grid25": (24.8, 93.6, 0.04)},
+    "Unrolled GAN (k=5)": {"ring8": (7.6, 35.6, None), "grid25": (23.6, 16.0, None)},
+}
+SOURCE = {"Unrolled GAN (k=5)": "VEEGAN Table 1"}
 
 
-def config_for(spec: str, data_name: str, seed: int, smoke: bool):
-  s = SMOKE if smoke else FULL
-  steps, every = s["steps"], max(1, s["steps"] // 10)
-  return _common.experiment_config(f"{spec},data={data_name}" + (",smoke" if smoke else ""), {
-      **s["overrides"], "seed": seed, "train.steps": steps, "log.every": every,
-      "sample.every": steps, "eval.every": steps, "ckpt.every": steps})
+def budget_of(name: str, smoke: bool) -> dict:
+  return BUDGETS["smoke" if smoke else name]
 
 
-def train_group(spec: str, data_name: str, smoke: bool, root: str) -> list[dict]:
-  """Trains the seeds of one (loss, data) pair as one vmapped population; returns each
+def overrides_for(row: str, budget: dict, seed: int) -> dict:
+  steps = budget["steps"]
+  return {**ROWS[row][1], **budget["overrides"], "seed": seed, "train.steps": steps,
+          "log.every": max(1, steps // 20), "sample.every": steps, "eval.every": steps,
+          "ckpt.every": max(1, steps // 4)}
+
+
+def config_for(row: str, data_name: str, seed: int, budget: dict):
+  spec = f"{ROWS[row][0]},data={data_name}"
+  return _common.experiment_config(spec, overrides_for(row, budget, seed))
+
+
+def command(row: str, data_name: str, budget: dict) -> str:
+  """The launch.py command of one seed of a row (seed 0)."""
+  flags = " ".join(f"--config.{k}={v}" for k, v in overrides_for(row, budget, 0).items()
+                   if k.split(".")[0] not in ("log", "sample", "eval", "ckpt", "seed"))
+  return (f"python launch.py --config experiments/{ROWS[row][0]},data={data_name} {flags} "
+          f"--workdir RUNS/{row.split(' ')[0]}_{data_name}")
+
+
+def train_group(row: str, data_name: str, budget: dict, root: str) -> list[dict]:
+  """Trains the seeds of one (row, data) pair as one vmapped population; returns each
   seed's final `eval/*` scores."""
-  configs = [config_for(spec, data_name, seed, smoke) for seed in SEEDS]
+  configs = [config_for(row, data_name, seed, budget) for seed in SEEDS]
   groups, reason = sweep.plan(configs)
   if len(groups) != 1:
-    raise RuntimeError(f"The seeds of {spec} did not form one vmapped group: {reason}.")
+    raise RuntimeError(f"The seeds of {row} did not form one vmapped group: {reason}.")
   workdirs = [os.path.join(root, f"seed{seed}") for seed in SEEDS]
   shutil.rmtree(root, ignore_errors=True)  # a figure is a fresh run, not a resume
   train.train_population(configs, workdirs, progress=False)
@@ -87,108 +137,122 @@ def summary(per_seed: list[dict]) -> dict:
               "std": float(np.std([r[k] for r in per_seed]))} for k in SCORES}
 
 
-def markdown(results: dict, smoke: bool, seconds: float) -> str:
-  c = config_for(LOSSES["minimax"], "ring8", 0, smoke)
-  steps, width = c.train.steps, c.model.width
-  head = ("| loss | ring8 modes (of 8) | ring8 high quality % | ring8 reverse KL "
-          "| grid25 modes (of 25) | grid25 high quality % | grid25 reverse KL |")
-  lines = ["# Modes recovered per loss on 8 and 25 Gaussians", "",
-           "Made by `python -m experiments.figures.mode_table --out DIR` (DIR/mode_table.md; "
-           "the figure is DIR/mode_table.png). Compare PacGAN (Lin et al., 2018) Table 1 and "
-           "VEEGAN (Srivastava et al., 2017) Table 1.", "", head, "|" + " --- |" * 7]
-  for loss, by_data in results.items():
+def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
+             seconds: float) -> str:
+  data = budget["data"]
+  head = "| row | " + " | ".join(
+      f"{d} modes (of {DATASETS[d]}) | {d} high quality % | {d} reverse KL" for d in data
+  ) + " | published (modes / hq % / KL) | minutes |"
+  lines = ["# Modes recovered on the 2-D " + " and ".join(data), "",
+           f"Made by `python -m experiments.figures.mode_table --out DIR --budget "
+           f"{budget_name}` (DIR/mode_table.md; the figure is DIR/mode_table.png), the "
+           "protocol of PacGAN (Lin et al., 2018) Table 1 / VEEGAN (Srivastava et al., "
+           "2017) Table 1.", "", head, "|" + " --- |" * (3 * len(data) + 3)]
+  for row, by_data in results.items():
     cells = []
-    for data_name in DATASETS:
-      m = by_data[data_name]["summary"]
+    for d in data:
+      m = by_data[d]["summary"]
       cells += [_common.fmt(m["modes"]["mean"], m["modes"]["std"]),
                 _common.fmt(100 * m["high_quality"]["mean"], 100 * m["high_quality"]["std"]),
-                _common.fmt(m["reverse_kl"]["mean"], m["reverse_kl"]["std"], 2)]
-    lines.append(f"| {loss} | " + " | ".join(cells) + " |")
-  p = PUBLISHED
-  lines.append(f"| GAN, published (PacGAN Table 1) | {p['ring8']['modes']} | "
-               f"{100 * p['ring8']['high_quality']:.1f} | - | {p['grid25']['modes']} | "
-               f"{100 * p['grid25']['high_quality']:.1f} | - |")
+                _common.fmt(m["reverse_kl_hq"]["mean"], m["reverse_kl_hq"]["std"], 2)]
+    pub = PUBLISHED.get(row)
+    published = "; ".join(
+        f"{d}: {p[0]} / {p[1]} / {'-' if p[2] is None else p[2]}"
+        for d in data for p in [pub[d]]) + f" ({SOURCE.get(row, 'PacGAN Table 1')})" \
+        if pub else "-"
+    minutes = sum(by_data[d]["seconds"] for d in data) / 60
+    lines.append(f"| {row} | " + " | ".join(cells) + f" | {published} | {minutes:.1f} |")
+  c = config_for("GAN", data[0], 0, budget)
+  deviation = {"paper": "none: the paper's networks, optimiser, batch and 400,000 steps.",
+               "cpu": "networks of width 128 (G 4 x 128, D 3 maxout x 64; the paper 400 / "
+                      "200), Adam 1e-3 decayed linearly to 0 (the paper 1e-4 constant), "
+                      f"{budget['steps']:,} steps (the paper 400,000), the grid only.",
+               "smoke": "SMOKE RUN, numbers are meaningless."}[
+                   "smoke" if smoke else budget_name]
   protocol = [
-      "", f"Mean +- std over {len(SEEDS)} seeds ({', '.join(map(str, SEEDS))})"
-      + (" - SMOKE RUN, numbers are meaningless" if smoke else "") + ".", "",
-      "Protocol:", "",
-      f"- {steps:,} steps per run (one step = n_critic D updates + 1 G update), batch "
-      f"{c.data.batch_size}, G and D 3x{width} ReLU MLPs for every loss (overridden to fit "
-      "the time budget), z ~ N(0, I_2).",
-      "- The rest is the experiment files' settings: minimax / non-saturating / least "
-      "squares / hinge `experiments/gan.py:loss=<name>` (Adam 1e-4, betas (0.5, 0.999), "
-      "n_critic 1); WGAN clip `experiments/wgan.py:penalty=clip` (c 0.01, RMSProp 5e-5, "
-      "n_critic 5); WGAN-GP `experiments/wgan.py:penalty=gp` (lambda 0.1, Adam 1e-3, "
-      "betas (0.5, 0.9), decayed linearly to 0 over the run, n_critic 5).",
-      "- The 3 seeds of each row and data set train as one `jax.vmap`-ed population "
-      "(`gan_jax.train.train_population`).",
+      "", f"Mean +- std over {len(SEEDS)} seeds ({', '.join(map(str, SEEDS))}), each row's "
+      "seeds trained as one `jax.vmap`-ed population (`gan_jax.train.train_population`).",
+      "", "Protocol:", "",
+      f"- Budget `{'smoke' if smoke else budget_name}`: {budget['steps']:,} steps per run "
+      "(one step = n_critic D updates + 1 G update). Deviation from the paper: "
+      + deviation,
+      "- Networks (`gan_jax/networks/pacgan_mlp.py`, PacGAN's 2-D code): G Dense-BatchNorm-"
+      "ReLU hidden layers and a linear output, D maxout layers (5 pieces) and a linear "
+      "logit, weights N(0, 0.02); z ~ N(0, I_2); batch 100 D decisions (PacGAN-m: 100 packs "
+      f"of m points); Adam betas ({c.optim.g.b1}, {c.optim.g.b2}) for the GAN rows.",
+      "- WGAN-GP: `experiments/wgan.py:penalty=gp` on the same networks (lambda 0.1, "
+      "betas (0.5, 0.9), n_critic 5, lr decayed linearly to 0).",
       f"- Scores: the framework's Evaluator after the last step, {c.eval.num_samples:,} "
-      "samples of G, "
-      "`gan_jax.metrics.toy.mode_metrics`: each sample is assigned to its nearest mode, "
-      "it is high quality if within 3 std of it (std 0.02 on ring8, radius 2; std 0.05 on "
-      "grid25, spacing 2), a mode is recovered if >= 1 high-quality sample is assigned to "
-      "it, reverse KL = KL(q || uniform) of the nearest-mode histogram q (nats).",
-      "- Reading: one high-quality sample recovers a mode, so a G spread thinly over the "
-      "plane (a high-quality fraction of a few %) recovers many modes; read the mode count "
-      "together with the high-quality fraction.",
-      "- Published row: PacGAN (Lin et al., 2018) Table 1, the plain GAN, scored with the "
-      "same sample count and mode rule (VEEGAN's, Srivastava et al., 2017) but trained with "
-      "the authors' own networks, optimiser and training length, so it is a reference "
-      "point, not a like-for-like comparison.",
-      f"- Wall time of the whole table on 2 CPU cores: {seconds / 60:.1f} min."]
+      "samples of G (`gan_jax.metrics.toy.mode_metrics`): each sample is assigned to its "
+      "nearest mode, high quality if within 3 std of it (grid25: spacing 2, std 0.05; "
+      "ring8: radius 2, std 0.02 - PacGAN's ring is radius 1, std 0.01, the same up to "
+      "scale), a mode is recovered with >= 1 high-quality sample, reverse KL = "
+      "KL(q || uniform) of the high-quality samples' mode histogram (nats; log K when "
+      "there is none).",
+      "- Published: PacGAN Table 1 (mean of 10 runs of its networks at its budget); the "
+      "Unrolled GAN row's published numbers are VEEGAN's Table 1 (its own unrolled-GAN "
+      "networks), a reference point, not a like-for-like comparison.",
+      f"- Wall time of the table on this machine: {seconds / 60:.1f} min.", "",
+      "One seed of each row from `launch.py` (the table's runs set the same keys, plus "
+      "the seed, intervals and workdirs):", ""]
+  protocol += [f"- {row}: `{command(row, data[0], budget)}`" for row in results]
   return "\n".join(lines + protocol) + "\n"
 
 
-def plot(results: dict, path: str):
-  """Per loss, each seed's modes recovered (top) and high-quality % (bottom), with the
-  mean +- std and the published plain GAN as a dashed line."""
+def plot(results: dict, data: tuple, path: str):
+  """Per row, each seed's modes recovered (top) and high-quality % (bottom), with the
+  mean +- std and the published value as a grey bar."""
   import matplotlib.pyplot as plt
-  fig, axes = plt.subplots(2, 2, figsize=(11, 6.5), sharex=True)
+  fig, axes = plt.subplots(2, len(data), figsize=(5.5 * len(data) + 1, 6.5), sharex=True,
+                           squeeze=False)
   names = list(results)
-  for col, (data_name, k) in enumerate(DATASETS.items()):
+  for col, data_name in enumerate(data):
+    k = DATASETS[data_name]
     for row, (score, scale, top) in enumerate((("modes", 1, k), ("high_quality", 100, 100))):
       ax = axes[row, col]
-      for i, loss in enumerate(names):
-        values = [scale * r[score] for r in results[loss][data_name]["per_seed"]]
-        ax.scatter([i] * len(values), values, color=f"C{i}", alpha=0.7)
+      for i, name in enumerate(names):
+        values = [scale * r[score] for r in results[name][data_name]["per_seed"]]
+        ax.scatter([i] * len(values), values, color=f"C{i % 10}", alpha=0.7)
         ax.errorbar([i + 0.15], [np.mean(values)], [np.std(values)], fmt="k_", capsize=3)
-      ax.axhline(scale * PUBLISHED[data_name][score], color="gray", ls="--", lw=1,
-                 label="GAN, PacGAN Table 1")
+        if name in PUBLISHED:
+          ax.plot([i - 0.3, i + 0.3], [PUBLISHED[name][data_name][row]] * 2, color="gray",
+                  lw=3, alpha=0.6, label="published" if i == 0 else None)
       ax.set_ylim(-0.03 * top, 1.03 * top)
       ax.set_title(f"{data_name}: " + (f"modes recovered (of {k})" if score == "modes"
                                        else "high-quality samples %"), fontsize=10)
-      ax.legend(fontsize=7, loc="center left")
-      ax.set_xticks(range(len(names)), names, rotation=25, fontsize=8)
+      ax.legend(fontsize=7, loc="lower left")
+      ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
   fig.tight_layout()
   viz.save_figure(fig, path)
 
 
 def main(argv=None):
-  args = _common.parse_args(NAME, __doc__, argv)
+  args = _common.parse_args(NAME, __doc__, argv, extra=lambda p: p.add_argument(
+      "--budget", choices=("paper", "cpu"), default="cpu",
+      help="paper: the full protocol (an accelerator); cpu: the reduced one that fits 2 "
+           "CPU cores (the committed table)"))
   clock = _common.Clock()
-  budget = SMOKE if args.smoke else FULL
+  budget = budget_of(args.budget, args.smoke)
   results = {}
-  for loss in budget["losses"]:
-    spec = LOSSES[loss]
-    results[loss] = {}
-    for data_name in DATASETS:
+  for row in budget["rows"]:
+    results[row] = {}
+    for data_name in budget["data"]:
       t = _common.Clock()
-      root = os.path.join(args.out, "runs", NAME, f"{loss.replace(' ', '_')}_{data_name}")
-      per_seed = train_group(spec, data_name, args.smoke, root)
-      results[loss][data_name] = {"per_seed": per_seed, "summary": summary(per_seed),
-                                  "seconds": t.seconds()}
-      s = results[loss][data_name]["summary"]
-      print(f"{loss} {data_name}: modes {s['modes']['mean']:.1f} +- {s['modes']['std']:.1f}, "
-            f"hq {s['high_quality']['mean']:.3f}, rkl {s['reverse_kl']['mean']:.3f} "
+      root = os.path.join(args.out, "runs", NAME, f"{row.split(' ')[0]}_{data_name}")
+      per_seed = train_group(row, data_name, budget, root)
+      results[row][data_name] = {"per_seed": per_seed, "summary": summary(per_seed),
+                                 "seconds": t.seconds()}
+      s = results[row][data_name]["summary"]
+      print(f"{row} {data_name}: modes {s['modes']['mean']:.1f} +- {s['modes']['std']:.1f}, "
+            f"hq {s['high_quality']['mean']:.3f}, rkl {s['reverse_kl_hq']['mean']:.3f} "
             f"({t.seconds()} s)", flush=True)
-  seconds = clock.seconds()
   with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
-    f.write(markdown(results, args.smoke, seconds))
-  plot(results, os.path.join(args.out, f"{NAME}.png"))
+    f.write(markdown(results, args.budget, budget, args.smoke, clock.seconds()))
+  plot(results, budget["data"], os.path.join(args.out, f"{NAME}.png"))
   path = _common.write_json(args.out, NAME, {
-      "results": results, "published_gan": PUBLISHED, "steps": budget["steps"],
-      "overrides": budget["overrides"], "seeds": SEEDS,
-      "eval_samples": config_for(LOSSES["minimax"], "ring8", 0, args.smoke).eval.num_samples,
+      "results": results, "published": PUBLISHED, "budget": args.budget,
+      "steps": budget["steps"], "overrides": budget["overrides"], "seeds": SEEDS,
+      "eval_samples": config_for("GAN", budget["data"][0], 0, budget).eval.num_samples,
       "smoke": args.smoke, "seconds": clock.seconds()})
   print(f"Wrote {path} and {os.path.join(args.out, NAME + '.md')} in {clock.seconds()} s.")
 

@@ -24,6 +24,10 @@ def test_snapshots_and_their_mode_counts(tmp_path):
       # The per-mode shares of high-quality samples add up to the framework's fraction.
       assert np.isclose(sum(shares), hq), label
       assert 0 <= rkl <= np.log(8) + 1e-9, label  # KL(q || uniform) <= log K
+    for mass, shares in zip(r["mass_modes"], r["mass_shares"]):  # >= half a fair share
+      assert mass == [i for i, share in enumerate(shares) if share >= 1 / 16], label
+      assert np.isclose(sum(shares), 1.0), label
+    assert r["dominant"] == [int(np.argmax(s)) for s in r["mass_shares"]], label
     assert r["hops"] == bool(r["dropped"])
     for d in r["dropped"]:  # a dropped mode was covered before and is not after
       i = steps.index(d["from"])
@@ -33,7 +37,7 @@ def test_snapshots_and_their_mode_counts(tmp_path):
     assert r["eval_steps"] == list(range(every, steps[-1] + 1, every)), label
     assert all(0 <= m <= 8 for m in r["eval_modes"]), label
   for label in mode_collapse.METHODS:  # one checkpoint kept per snapshot
-    ckpts = os.listdir(tmp_path / "runs" / label.replace(" ", "_") / "checkpoints")
+    ckpts = os.listdir(tmp_path / "runs" / mode_collapse.run_name(label) / "checkpoints")
     assert sorted(map(int, ckpts)) == steps[1:], label
 
 
@@ -42,3 +46,22 @@ def test_dropped_lists_modes_lost_between_snapshots():
   assert mode_collapse.dropped([0, 10, 20, 30, 40], covered) == [
       {"from": 20, "to": 30, "lost": [0, 3]}]
   assert mode_collapse.dropped([0, 10], [[], list(range(8))]) == []
+
+
+def test_modes_by_mass_count_a_wide_blob_that_the_3_std_rule_misses():
+  means = np.array([[2 * np.cos(a), 2 * np.sin(a)] for a in np.arange(8) * np.pi / 4])
+
+  class Ring:  # the distribution's two fields that modes_of reads
+    pass
+  dist = Ring()
+  dist.means, dist.std = means, 0.02
+  rng = np.random.default_rng(0)
+  blob = means[2] + 0.3 * rng.normal(size=(1000, 2))  # collapsed, wider than 3 std
+  m = mode_collapse.modes_of(blob, dist)
+  assert m["mass"] == [2] and m["dominant"] == 2
+  assert m["modes"] <= 1 and m["high_quality"] < 0.05  # ~2% of a N(0, 0.3^2) lies within 0.06
+  assert np.isclose(m["mass_shares"].sum(), 1.0)
+  # Two modes at 70 / 30 and a stray sample: the stray mode holds < 1/16 and is not counted.
+  x = np.concatenate([np.repeat(means[[0]], 70, 0), np.repeat(means[[5]], 30, 0), means[[3]]])
+  m = mode_collapse.modes_of(x, dist)
+  assert m["mass"] == [0, 5] and m["dominant"] == 0 and m["covered"] == [0, 3, 5]
