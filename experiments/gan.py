@@ -10,18 +10,20 @@ E.g. ``--config experiments/gan.py:loss=minimax,data=ring8``.
 x 5 pieces (gan_jax/networks/pacgan_mlp.py), weights N(0, 0.02), Adam 1e-4 with beta1
 0.8, batch 100 (x m with ``pack=m``), z ~ N(0, I_2). The paper trains 400 epochs of
 100,000 points, 400,000 steps, the default here too (`--config.train.steps` sets
-fewer; experiments/figures/mode_table.py's `--budget cpu` says what converges on 2
-CPU cores).
+fewer; experiments/figures/mode_table.py's `--budget cpu` is what fits 2 CPU cores).
 
 ``net=unrolled`` (2-D data): the unrolled GAN paper's mixture setup (Metz et al., 2017,
 App. A.1): G 2 x 128 ReLU, D 1 x 128 ReLU on its input / 4 (gan_jax/networks/
 unrolled_mlp.py), orthogonal weights x 0.8, z ~ N(0, I_256), Adam 1e-4 with beta1 0.5
-for both, batch 512, 25,000 steps. The paper's G loss is the minimax one: pass
-``loss=minimax`` for its Fig. 1.
+for both, 25,000 steps; batch 512 as in the authors' demo notebook. The paper's G loss
+is the minimax one: pass ``loss=minimax`` for its Fig. 1. One step here is a D and a G
+update; the paper counts either one as a step, so 25,000 steps here are twice its
+updates (a deviation of budget, stated in the figure's docs).
 
 Mode-collapse remedies (off by default; any combination):
 - ``pack=<m>``: PacGAN (Lin et al., 2018), D decides on packs of m samples (model.pack);
-  the batch grows to m x 256 samples so D still makes 256 decisions, as in the paper.
+  the batch grows to m x 256 samples (m x 100 with net=pacgan) so D still makes as many
+  decisions, as in the paper.
 - ``unroll=<k>``: unrolled GAN (Metz et al., 2017), G's loss through k unrolled D
   updates (train.unroll; k = 5 in the authors' 2-D notebook).
 - ``minibatch=disc|stddev``: minibatch discrimination (Salimans et al., 2016) or the

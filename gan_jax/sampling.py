@@ -43,17 +43,19 @@ def standing_statistics(method, g_vars, source, batches: int = 16):
 @functools.lru_cache(maxsize=None)
 def jitted_batch_stats(method):
   """jit of: G's variables, a batch, a key -> each BatchNorm layer's {mean, var} of that
-  batch. Flax keeps momentum * old + (1 - momentum) * batch; starting from zeros, the
-  batch statistic is the update divided by (1 - momentum)."""
+  batch. Flax keeps m * old + (1 - m) * batch with each layer's own momentum m (0.9 in
+  networks/layers.py, 0.95 in pacgan_mlp): one update from zeros gives u0 = (1 - m) b,
+  one from ones u1 = m + (1 - m) b, so b = u0 / (1 - (u1 - u0)) whatever m is."""
   from gan_jax import parallel
-  from gan_jax.networks import layers
 
   def fn(g_vars, batch, key):
-    zeros = jax.tree.map(jnp.zeros_like, g_vars["batch_stats"])
-    _, updated = method.generate({**g_vars, "batch_stats": zeros}, batch, key,
-                                 parallel.Context(), train=True)
-    return jax.tree.map(lambda s: s / (1.0 - layers.BATCHNORM_MOMENTUM),
-                        updated["batch_stats"])
+    def update(fill):
+      stats = jax.tree.map(fill, g_vars["batch_stats"])
+      _, updated = method.generate({**g_vars, "batch_stats": stats}, batch, key,
+                                   parallel.Context(), train=True)
+      return updated["batch_stats"]
+    u0, u1 = update(jnp.zeros_like), update(jnp.ones_like)
+    return jax.tree.map(lambda a, b: a / (1.0 - (b - a)), u0, u1)
   return jax.jit(fn)
 
 

@@ -42,3 +42,22 @@ def test_standing_statistics_are_the_mean_batch_moments(make_config):
   first = stats["BatchNorm_0"]
   np.testing.assert_allclose(first["mean"], np.mean(means, 0), rtol=1e-4, atol=1e-6)
   np.testing.assert_allclose(first["var"], np.mean(variances, 0), rtol=1e-4, atol=1e-6)
+
+
+def test_standing_statistics_whatever_the_batchnorm_momentum(make_config):
+  """PacGAN's G keeps its running statistics with momentum 0.95 (networks/pacgan_mlp.py),
+  not the 0.9 of networks/layers.py: the standing statistics are still the batch's."""
+  config = make_config("gan.py:net=pacgan,smoke")
+  run = train.Run(config)
+  state = run.init_state()
+  stats = sampling.standing_statistics(run.method, state.g, run.source, batches=2)
+  means, variances = [], []
+  for i in range(2):
+    z = run.method.latent(jax.random.PRNGKey(i), config.data.batch_size, parallel.Context())
+    h = z @ state.g["params"]["Dense_0"]["kernel"]
+    means.append(jnp.mean(h, axis=0))
+    variances.append(jnp.var(h, axis=0))
+  np.testing.assert_allclose(stats["BatchNorm_0"]["mean"], np.mean(means, 0), rtol=1e-3,
+                             atol=1e-7)
+  np.testing.assert_allclose(stats["BatchNorm_0"]["var"], np.mean(variances, 0), rtol=1e-3,
+                             atol=1e-9)

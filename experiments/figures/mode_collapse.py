@@ -19,18 +19,20 @@ in every panel, so a panel-to-panel change is G's change. The framework's Evalua
 also counts the modes every `eval_every` steps during the run (`eval_modes` in the JSON),
 which shows hopping between the snapshots.
 
-Two mode counts per panel: the VEEGAN rule (3 std) and by mass (the modes nearest to
-at least 1 / 2K of the samples: the paper's "significant probability mass", which also
-counts a collapsed G whose blob is wider than 3 std).
+Two mode counts per panel: the VEEGAN rule (>= 1 sample within 3 std) and by mass (the
+modes with at least 1 / 2K of the samples within half the distance between neighbouring
+modes): a G parked on one mode holds mass there alone, however many of its samples
+reach 3 std of another.
 
 Writes ``mode_collapse.png`` and ``mode_collapse.json`` (modes, high-quality fraction,
 the modes' sample shares, the modes by mass and the dominant mode per snapshot;
 `dropped`: modes covered at one snapshot and lost at the next, `hops` = any were;
-`dominant_changes`: how often the dominant mode changed between snapshots after step 0;
+`dominant`: the mode holding > 50% of the samples (None if none does) per snapshot,
+`hops_of_dominant`: how often it changed between snapshots that have one;
 `eval_decreases`: how often the mode count fell between two of the framework's
 evaluations).
 
-  python -m experiments.figures.mode_collapse --out DIR [--smoke]
+  python -m experiments.figures.mode_collapse --out DIR [--smoke] [--reuse]
 """
 from __future__ import annotations
 
@@ -68,29 +70,35 @@ def config_for(spec: str, s: dict, smoke: bool):
 def modes_of(x: np.ndarray, distribution) -> dict:
   """The framework's mode metrics, plus which modes are covered and, per mode, the
   fraction of all samples that are high quality there (these add up to high_quality);
-  `mass`: the modes holding at least half their fair share (1 / 2K) of all samples by
-  nearest mode, the paper's "significant probability mass" (a blob sitting on one mode
-  but wider than 3 std covers no mode by the VEEGAN rule, and one by mass); `dominant`:
-  the mode nearest to most samples."""
+  `mass_shares`: per mode, the fraction of samples nearer to it than half the distance
+  between two neighbouring modes; `mass`: the modes holding at least half their fair
+  share (1 / 2K) that way, i.e. where G puts a real part of its samples (a G spread
+  over the plane or parked between modes holds none); `dominant`: the mode holding more
+  than half of all samples, or None."""
   m = toy_metrics.mode_metrics(x, distribution.means, distribution.std)
-  k = len(distribution.means)
-  d2 = ((x[:, None, :] - distribution.means[None]) ** 2).sum(-1)
-  nearest, good = d2.argmin(1), np.sqrt(d2.min(1)) <= 3 * distribution.std
-  shares = np.bincount(nearest[good], minlength=k) / len(x)
-  mass = np.bincount(nearest, minlength=k) / len(x)
+  means = np.asarray(distribution.means)
+  k = len(means)
+  d2 = ((x[:, None, :] - means[None]) ** 2).sum(-1)
+  nearest, dist = d2.argmin(1), np.sqrt(d2.min(1))
+  gaps = np.sqrt(((means[:, None] - means[None]) ** 2).sum(-1) + np.diag(np.full(k, np.inf)))
+  near = dist <= 0.5 * gaps.min()
+  shares = np.bincount(nearest[dist <= 3 * distribution.std], minlength=k) / len(x)
+  mass = np.bincount(nearest[near], minlength=k) / len(x)
+  top = int(mass.argmax())
   return {**m, "covered": [int(i) for i in np.flatnonzero(shares > 0)], "shares": shares,
           "mass_shares": mass, "mass": [int(i) for i in np.flatnonzero(mass >= 0.5 / k)],
-          "dominant": int(mass.argmax())}
+          "dominant": top if mass[top] > 0.5 else None}
 
 
-def snapshots(spec: str, s: dict, workdir: str, smoke: bool):
+def snapshots(spec: str, s: dict, workdir: str, smoke: bool, reuse: bool = False):
   """([(step, samples [n, 2], mode numbers)], eval trajectory [(step, modes)], real
   points) of one run, read back from its checkpoints at the snapshot steps."""
   config = config_for(spec, s, smoke)
   run = train.Run(config)
   z = sampling.latents(run.method, s["samples"], config.seed + 30_000)
-  shutil.rmtree(workdir, ignore_errors=True)  # a figure is a fresh run, not a resume
-  train.train(config, workdir, progress=False)
+  if not (reuse and trained(workdir, s["snapshots"])):
+    shutil.rmtree(workdir, ignore_errors=True)  # a figure is a fresh run, not a resume
+    train.train(config, workdir, progress=False)
   fresh = run.init_state()
   ckpt = checkpoint.Checkpointer(workdir, read_only=True)
   out = []
@@ -106,6 +114,20 @@ def snapshots(spec: str, s: dict, workdir: str, smoke: bool):
 
 def run_name(label: str) -> str:
   return label.replace(" ", "_").replace(",", "").replace("=", "")
+
+
+def trained(workdir: str, steps) -> bool:
+  """Whether `workdir` holds a checkpoint at every nonzero snapshot step."""
+  folder = os.path.join(workdir, "checkpoints")
+  have = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+  return all(str(step) in have for step in steps if step)
+
+
+def hops(dominant: list) -> int:
+  """How often the dominant mode changed from one snapshot where there was one to the
+  next such snapshot: a collapsed G moving to another mode."""
+  seen = [d for d in dominant if d is not None]
+  return sum(a != b for a, b in zip(seen, seen[1:]))
 
 
 def dropped(steps: list[int], covered: list[list[int]]) -> list[dict]:
@@ -143,7 +165,7 @@ def summary(spec: str, snaps, trajectory) -> dict:
   return {"spec": spec, "steps": steps, "modes": [m["modes"] for _, _, m in snaps],
           "mass_modes": [m["mass"] for _, _, m in snaps],
           "mass_shares": [m["mass_shares"] for _, _, m in snaps], "dominant": dominant,
-          "dominant_changes": sum(a != b for a, b in zip(dominant[1:], dominant[2:])),
+          "hops_of_dominant": hops(dominant),
           "high_quality": [m["high_quality"] for _, _, m in snaps],
           "reverse_kl": [m["reverse_kl"] for _, _, m in snaps],
           "covered": covered, "shares": [m["shares"] for _, _, m in snaps],
@@ -153,7 +175,10 @@ def summary(spec: str, snaps, trajectory) -> dict:
 
 
 def main(argv=None):
-  args = _common.parse_args(NAME, __doc__, argv)
+  args = _common.parse_args(NAME, __doc__, argv, extra=lambda p: p.add_argument(
+      "--reuse", action="store_true",
+      help="draw from the runs already under DIR/runs when they hold every snapshot "
+           "(same settings), instead of training them again"))
   clock = _common.Clock()
   s = SMOKE if args.smoke else FULL
   import matplotlib.pyplot as plt
@@ -162,11 +187,12 @@ def main(argv=None):
   results = {}
   for row, (label, spec) in enumerate(METHODS.items()):
     workdir = os.path.join(args.out, "runs", run_name(label))
-    snaps, trajectory, real = snapshots(spec, s, workdir, args.smoke)
+    snaps, trajectory, real = snapshots(spec, s, workdir, args.smoke, args.reuse)
     draw_row(axes[row], snaps, real, label)
     results[label] = r = summary(spec, snaps, trajectory)
     print(f"{label}: modes {r['modes']}, covered {r['covered']}, by mass "
-          f"{[len(x) for x in r['mass_modes']]}, dominant {r['dominant']}; every {s['eval_every']} "
+          f"{[len(x) for x in r['mass_modes']]}, dominant {r['dominant']}; every "
+          f"{s['eval_every']} "
           f"steps: {r['eval_modes']}", flush=True)
   fig.suptitle("Generated (green) over real (orange) samples on ring8; same z in every panel",
                fontsize=10)

@@ -9,7 +9,7 @@ points), z ~ N(0, I_2), 400 epochs of 100,000 points = 400,000 steps
 (``experiments/gan.py:net=pacgan``). Rows, all on those networks:
 
 - GAN: the non-saturating loss of the paper's code; PacGAN2/3/4: ``pack=2|3|4``;
-- Unrolled GAN: ``unroll=5`` (k = 5 as in the authors' 2-D notebook);
+- Unrolled GAN: ``unroll=5`` (k = 5; the unrolled GAN paper's 2-D runs use 5-10);
 - minibatch discrimination / minibatch stddev: ``minibatch=disc|stddev``;
 - WGAN-GP: ``experiments/wgan.py:penalty=gp`` (lambda 0.1, Adam 1e-3 with betas
   (0.5, 0.9) decayed linearly to 0, n_critic 5) on the same networks;
@@ -17,10 +17,13 @@ points), z ~ N(0, I_2), 400 epochs of 100,000 points = 400,000 steps
 
 `--budget cpu` (what fits 2 CPU cores: ~15 ms per step and seed for the paper's
 networks, so the paper budget is ~100 min per seed and row there): the grid only, the
-rows GAN, PacGAN2/3/4, Unrolled GAN, minibatch discrimination, WGAN-GP and least
-squares, 15,000 steps, networks of width 128 (G 4 x 128, D 3 maxout x 64) and Adam 1e-3
-(betas kept) decayed linearly to 0 over the run, so that G converges in the budget;
-every other setting as above. ``--smoke``: 2 rows, 10 steps, tiny networks.
+rows GAN, PacGAN2/3/4, minibatch discrimination and Unrolled GAN, 20,000 steps,
+networks of width 128 (G 4 x 128, D 3 maxout x 64) and Adam 1e-3 (betas kept) decayed
+linearly to 0 over the run, so that G gets far in the budget; every other setting as
+above. ``--smoke``: 2 rows, 10 steps, tiny networks.
+
+The table (md, json, png) is rewritten after every row, so a long run shows its
+progress and a stopped one keeps its finished rows.
 
 The 5 seeds of a row train as one population (`train.train_population`: one
 `jax.vmap`-ed step over the stacked states). After the last step the framework's
@@ -33,10 +36,18 @@ Writes ``mode_table.md`` (mean +- std over seeds beside the published numbers, t
 command of each row), ``mode_table.json`` (every seed's scores) and ``mode_table.png``.
 
   python -m experiments.figures.mode_table --out DIR [--budget paper|cpu] [--smoke]
+      [--rows ROW ...] [--resume]
+
+On an accelerator, the paper budget in one command (22 (row, data) populations of
+400,000 steps; `--resume` after an interruption, `--rows` to split it over machines):
+
+  python -m experiments.figures.mode_table --out DIR --budget paper --resume
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -53,7 +64,7 @@ ROWS = {  # label: (experiment spec, overrides)
     "PacGAN2": ("gan.py:net=pacgan,pack=2", {}),
     "PacGAN3": ("gan.py:net=pacgan,pack=3", {}),
     "PacGAN4": ("gan.py:net=pacgan,pack=4", {}),
-    "Unrolled GAN (k=5)": ("gan.py:net=pacgan,unroll=5", {}),
+    "Unrolled GAN": ("gan.py:net=pacgan,unroll=5", {}),
     "minibatch discrimination": ("gan.py:net=pacgan,minibatch=disc", {}),
     "minibatch stddev": ("gan.py:net=pacgan,minibatch=stddev", {}),
     "WGAN-GP": ("wgan.py:penalty=gp", PACGAN_NETS),
@@ -67,24 +78,38 @@ CPU_DEVIATION = {"model.width": 128, "optim.g.lr": 1e-3, "optim.d.lr": 1e-3,
                  "optim.g.schedule": "linear", "optim.d.schedule": "linear"}
 BUDGETS = {
     "paper": dict(steps=400_000, data=("ring8", "grid25"), rows=tuple(ROWS), overrides={}),
-    "cpu": dict(steps=15_000, data=("grid25",), overrides=CPU_DEVIATION,
-                rows=("GAN", "PacGAN2", "PacGAN3", "PacGAN4", "Unrolled GAN (k=5)",
-                      "minibatch discrimination", "WGAN-GP", "least squares")),
+    "cpu": dict(steps=20_000, data=("grid25",), overrides=CPU_DEVIATION,
+                rows=("GAN", "PacGAN2", "PacGAN3", "PacGAN4", "minibatch discrimination",
+                      "Unrolled GAN")),
     "smoke": dict(steps=10, data=("ring8", "grid25"), rows=("GAN", "PacGAN2"),
                   overrides={"model.width": 16, "eval.num_samples": 500}),
 }
 SCORES = ("modes", "high_quality", "reverse_kl_hq")
-# Published means (+- std over runs where given): PacGAN Table 1 (10 runs, its networks
-# above, 400 epochs) and, for the unrolled GAN, VEEGAN Table 1 (its own networks and
-# budget; VEEGAN reports no reverse KL for the 2-D sets). None: not reported.
+# Published means (modes, high-quality %, reverse KL): PacGAN Table 1 (arXiv 1712.04086,
+# mean of 10 runs of its networks at its budget; its standard deviations are not copied
+# here) and, for the unrolled GAN, VEEGAN Table 1 (its own networks, budget and k;
+# VEEGAN reports no reverse KL for the 2-D sets). None: not reported.
 PUBLISHED = {
     "GAN": {"ring8": (6.3, 98.2, 0.45), "grid25": (17.3, 94.8, 0.70)},
     "PacGAN2": {"ring8": (7.9, 95.6, 0.07), "grid25": (23.8, 91.3, 0.13)},
     "PacGAN3": {"ring8": (7.8, 97.7, 0.10), "grid25": (24.6, 94.2, 0.06)},
     "PacGAN4": {"ring8": (7.8, 95.9, 0.07), "grid25": (24.8, 93.6, 0.04)},
-    "Unrolled GAN (k=5)": {"ring8": (7.6, 35.6, None), "grid25": (23.6, 16.0, None)},
+    "minibatch discrimination": {"ring8": (4.3, 36.6, 1.93), "grid25": (23.8, 79.9, 0.17)},
+    "Unrolled GAN": {"ring8": (7.6, 35.6, None), "grid25": (23.6, 16.0, None)},
 }
-SOURCE = {"Unrolled GAN (k=5)": "VEEGAN Table 1"}
+SOURCE = {"Unrolled GAN": "VEEGAN Table 1"}
+PAPER_DEVIATIONS = (
+    "the ring is VEEGAN's (radius 2, std 0.02; PacGAN's code: radius 1, std 0.01 - the "
+    "same up to scale for the metric, not for training from N(0, 0.02) weights); D and G "
+    "update in turn, G against the updated D and fresh z (the authors' ALI-based code "
+    "updates both at once from one batch); G's BatchNorm normalises all 100 m samples of "
+    "a step together (the code: 100 per pack position); the data are a stream (the code: "
+    "a fixed set of 100,000 points); BatchNorm eps 1e-5.")
+
+
+def slug(row: str) -> str:
+  """The row's name in workdirs: lower case, runs of other characters as one '_'."""
+  return re.sub(r"\W+", "_", row.lower()).strip("_")
 
 
 def budget_of(name: str, smoke: bool) -> dict:
@@ -94,7 +119,7 @@ def budget_of(name: str, smoke: bool) -> dict:
 def overrides_for(row: str, budget: dict, seed: int) -> dict:
   steps = budget["steps"]
   return {**ROWS[row][1], **budget["overrides"], "seed": seed, "train.steps": steps,
-          "log.every": max(1, steps // 20), "sample.every": steps, "eval.every": steps,
+          "eval.every": steps, "log.every": max(1, steps // 20), "sample.every": steps,
           "ckpt.every": max(1, steps // 4)}
 
 
@@ -103,12 +128,13 @@ def config_for(row: str, data_name: str, seed: int, budget: dict):
   return _common.experiment_config(spec, overrides_for(row, budget, seed))
 
 
-def command(row: str, data_name: str, budget: dict) -> str:
-  """The launch.py command of one seed of a row (seed 0)."""
-  flags = " ".join(f"--config.{k}={v}" for k, v in overrides_for(row, budget, 0).items()
-                   if k.split(".")[0] not in ("log", "sample", "eval", "ckpt", "seed"))
+def command(row: str, data_name: str, budget: dict, seed: int = 0) -> str:
+  """The launch.py command of one seed of a row: the row's keys, the budget's steps and
+  deviations, evaluation (2,500 samples) at the last step."""
+  flags = " ".join(f"--config.{k}={v}" for k, v in overrides_for(row, budget, seed).items()
+                   if k.split(".")[0] not in ("log", "sample", "ckpt"))
   return (f"python launch.py --config experiments/{ROWS[row][0]},data={data_name} {flags} "
-          f"--workdir RUNS/{row.split(' ')[0]}_{data_name}")
+          f"--workdir RUNS/{slug(row)}_{data_name}_seed{seed}")
 
 
 def train_group(row: str, data_name: str, budget: dict, root: str) -> list[dict]:
@@ -163,10 +189,13 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
     minutes = sum(by_data[d]["seconds"] for d in data) / 60
     lines.append(f"| {row} | " + " | ".join(cells) + f" | {published} | {minutes:.1f} |")
   c = config_for("GAN", data[0], 0, budget)
-  deviation = {"paper": "none: the paper's networks, optimiser, batch and 400,000 steps.",
+  deviation = {"paper": "the paper's networks, optimiser, batch and 400,000 steps; "
+                        + PAPER_DEVIATIONS,
                "cpu": "networks of width 128 (G 4 x 128, D 3 maxout x 64; the paper 400 / "
                       "200), Adam 1e-3 decayed linearly to 0 (the paper 1e-4 constant), "
-                      f"{budget['steps']:,} steps (the paper 400,000), the grid only.",
+                      f"{budget['steps']:,} steps (the paper 400,000), the grid only, "
+                      "no WGAN-GP and loss rows; and as for the paper budget: "
+                      + PAPER_DEVIATIONS,
                "smoke": "SMOKE RUN, numbers are meaningless."}[
                    "smoke" if smoke else budget_name]
   protocol = [
@@ -180,8 +209,9 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
       "ReLU hidden layers and a linear output, D maxout layers (5 pieces) and a linear "
       "logit, weights N(0, 0.02); z ~ N(0, I_2); batch 100 D decisions (PacGAN-m: 100 packs "
       f"of m points); Adam betas ({c.optim.g.b1}, {c.optim.g.b2}) for the GAN rows.",
-      "- WGAN-GP: `experiments/wgan.py:penalty=gp` on the same networks (lambda 0.1, "
-      "betas (0.5, 0.9), n_critic 5, lr decayed linearly to 0).",
+      "- WGAN-GP (paper budget): `experiments/wgan.py:penalty=gp` on the same networks (the "
+      "framework's toy settings: lambda 0.1, Adam 1e-3 with betas (0.5, 0.9) decayed "
+      "linearly to 0, n_critic 5).",
       f"- Scores: the framework's Evaluator after the last step, {c.eval.num_samples:,} "
       "samples of G (`gan_jax.metrics.toy.mode_metrics`): each sample is assigned to its "
       "nearest mode, high quality if within 3 std of it (grid25: spacing 2, std 0.05; "
@@ -193,9 +223,9 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
       "Unrolled GAN row's published numbers are VEEGAN's Table 1 (its own unrolled-GAN "
       "networks), a reference point, not a like-for-like comparison.",
       f"- Wall time of the table on this machine: {seconds / 60:.1f} min.", "",
-      "One seed of each row from `launch.py` (the table's runs set the same keys, plus "
-      "the seed, intervals and workdirs):", ""]
-  protocol += [f"- {row}: `{command(row, data[0], budget)}`" for row in results]
+      "Seed 0 of each row from `launch.py` (`--config.seed=1..4` for the others; the "
+      "table's runs set the same keys, plus log / sample / checkpoint intervals):", ""]
+  protocol += [f"- {row}, {d}: `{command(row, d, budget)}`" for row in results for d in data]
   return "\n".join(lines + protocol) + "\n"
 
 
@@ -226,19 +256,63 @@ def plot(results: dict, data: tuple, path: str):
   viz.save_figure(fig, path)
 
 
+def write(args, budget: dict, results: dict, clock) -> str:
+  """The table of the rows so far: mode_table.md, .png and .json; returns the JSON path."""
+  with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
+    f.write(markdown(results, args.budget, budget, args.smoke, clock.seconds()))
+  plot(results, budget["data"], os.path.join(args.out, f"{NAME}.png"))
+  return _common.write_json(args.out, NAME, {
+      "results": results, "published": PUBLISHED, "budget": args.budget,
+      "steps": budget["steps"], "overrides": budget["overrides"], "seeds": SEEDS,
+      "eval_samples": config_for("GAN", budget["data"][0], 0, budget).eval.num_samples,
+      "smoke": args.smoke, "seconds": clock.seconds()})
+
+
+def extra_args(p) -> None:
+  p.add_argument("--budget", choices=("paper", "cpu"), default="cpu",
+                 help="paper: the full protocol (an accelerator); cpu: the reduced one "
+                      "that fits 2 CPU cores (docs/mode_table.md)")
+  p.add_argument("--rows", nargs="+", metavar="ROW",
+                 help=f"only these rows (default: the budget's); any of: {', '.join(ROWS)}")
+  p.add_argument("--resume", action="store_true",
+                 help="keep the (row, data) results already in DIR/mode_table.json from "
+                      "the same budget and train only the missing ones")
+
+
+def done(args, budget: dict) -> dict:
+  """The results of an earlier run of this command in args.out (same budget, steps and
+  deviations), for --resume; {} when there is none."""
+  path = os.path.join(args.out, f"{NAME}.json")
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    old = json.load(f)
+  same = (old.get("budget"), old.get("steps"), old.get("overrides"), old.get("smoke")) == (
+      args.budget, budget["steps"], budget["overrides"], args.smoke)
+  if not same:
+    raise SystemExit(f"--resume: {path} is from another budget ({old.get('budget')}, "
+                     f"{old.get('steps')} steps); use a fresh --out.")
+  return {row: by_data for row, by_data in old["results"].items()}
+
+
 def main(argv=None):
-  args = _common.parse_args(NAME, __doc__, argv, extra=lambda p: p.add_argument(
-      "--budget", choices=("paper", "cpu"), default="cpu",
-      help="paper: the full protocol (an accelerator); cpu: the reduced one that fits 2 "
-           "CPU cores (the committed table)"))
+  args = _common.parse_args(NAME, __doc__, argv, extra=extra_args)
   clock = _common.Clock()
-  budget = budget_of(args.budget, args.smoke)
-  results = {}
+  budget = dict(budget_of(args.budget, args.smoke))
+  if args.rows:
+    unknown = sorted(set(args.rows) - set(ROWS))
+    if unknown:
+      raise SystemExit(f"--rows: unknown {unknown}; the rows are {', '.join(ROWS)}.")
+    budget["rows"] = tuple(args.rows)
+  results = done(args, budget) if args.resume else {}
   for row in budget["rows"]:
-    results[row] = {}
+    results.setdefault(row, {})
     for data_name in budget["data"]:
+      if data_name in results[row]:
+        print(f"{row} {data_name}: kept from {args.out}/{NAME}.json (--resume)", flush=True)
+        continue
       t = _common.Clock()
-      root = os.path.join(args.out, "runs", NAME, f"{row.split(' ')[0]}_{data_name}")
+      root = os.path.join(args.out, "runs", NAME, f"{slug(row)}_{data_name}")
       per_seed = train_group(row, data_name, budget, root)
       results[row][data_name] = {"per_seed": per_seed, "summary": summary(per_seed),
                                  "seconds": t.seconds()}
@@ -246,14 +320,7 @@ def main(argv=None):
       print(f"{row} {data_name}: modes {s['modes']['mean']:.1f} +- {s['modes']['std']:.1f}, "
             f"hq {s['high_quality']['mean']:.3f}, rkl {s['reverse_kl_hq']['mean']:.3f} "
             f"({t.seconds()} s)", flush=True)
-  with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
-    f.write(markdown(results, args.budget, budget, args.smoke, clock.seconds()))
-  plot(results, budget["data"], os.path.join(args.out, f"{NAME}.png"))
-  path = _common.write_json(args.out, NAME, {
-      "results": results, "published": PUBLISHED, "budget": args.budget,
-      "steps": budget["steps"], "overrides": budget["overrides"], "seeds": SEEDS,
-      "eval_samples": config_for("GAN", budget["data"][0], 0, budget).eval.num_samples,
-      "smoke": args.smoke, "seconds": clock.seconds()})
+    path = write(args, budget, results, clock)
   print(f"Wrote {path} and {os.path.join(args.out, NAME + '.md')} in {clock.seconds()} s.")
 
 

@@ -6,8 +6,8 @@ within 3 std of that mode; a mode is *recovered* if at least `min_count` high-qu
 samples are assigned to it. Two reverse KLs KL(q || p) against the true (uniform) mode
 weights p:
 
-- ``reverse_kl_hq`` (the published one: VEEGAN's and PacGAN's Table 1, PacGAN's
-  reference code): q is the histogram of the *high-quality* samples over their modes,
+- ``reverse_kl_hq`` (the published one: PacGAN's Table 1 and reference code; VEEGAN
+  reports none for the 2-D sets): q is the histogram of the *high-quality* samples over their modes,
   normalised by their count. With no high-quality sample q is undefined; we report
   log K, the largest value any histogram reaches (all mass on one mode).
 - ``reverse_kl``: q over *all* samples' nearest modes (far-off samples included), so a

@@ -1,5 +1,5 @@
-"""The 2-D mixture networks of PacGAN (Lin et al., 2018, App. / the authors' code
-`synthetic_data_experiments/2DGrid_GAN&PacGAN`), from VEEGAN's and ALI's 2-D setup.
+"""The 2-D mixture networks of PacGAN (Lin et al., 2018; the authors' code
+`synthetic_data_experiments/2DGrid_GAN&PacGAN`, built on ALI's code).
 
 - G: `model.depth` (4) hidden layers of `model.width` (400) units, each Dense (no bias)
   -> BatchNorm -> ReLU, then a linear Dense to the data dimension (with bias).

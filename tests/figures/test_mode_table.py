@@ -12,7 +12,7 @@ from experiments.figures import mode_table
 from gan_jax import config as config_lib
 
 
-def test_table_of_modes_over_seeds(tmp_path):
+def test_table_of_modes_over_seeds(tmp_path, capsys):
   mode_table.main(["--out", str(tmp_path), "--smoke"])
   assert os.path.getsize(tmp_path / "mode_table.png") > 10_000
   out = json.load(open(tmp_path / "mode_table.json"))
@@ -37,8 +37,12 @@ def test_table_of_modes_over_seeds(tmp_path):
       assert np.isclose(r["summary"]["modes"]["mean"], np.mean(modes))
       assert np.isclose(r["summary"]["high_quality"]["std"], np.std(hq))
       # The seeds trained as one population: each seed wrote its own workdir.
-      run = tmp_path / "runs" / "mode_table" / f"{loss.split(' ')[0]}_{data_name}"
+      run = tmp_path / "runs" / "mode_table" / f"{mode_table.slug(loss)}_{data_name}"
       assert sorted(os.listdir(run)) == [f"seed{s}" for s in mode_table.SEEDS]
+      # ... from its own seed: the first logged losses differ between the seeds.
+      first = [json.loads(open(run / f"seed{s}" / "metrics.jsonl").readline())
+               for s in mode_table.SEEDS]
+      assert len({f["d_real"] for f in first}) == len(mode_table.SEEDS), first
   table = open(tmp_path / "mode_table.md").read().splitlines()
   rows = [line for line in table if line.startswith("| ") and "---" not in line]
   assert table[0].startswith("# ")
@@ -46,34 +50,77 @@ def test_table_of_modes_over_seeds(tmp_path):
   gan = next(row for row in rows if row.startswith("| GAN |"))
   assert "grid25: 17.3 / 94.8 / 0.7" in gan and "ring8: 6.3 / 98.2 / 0.45" in gan
   assert all(row.count("|") == 3 * len(budget["data"]) + 4 for row in rows)
+  # --resume keeps every finished (row, data) and trains nothing; the table is the same.
+  capsys.readouterr()
+  mode_table.main(["--out", str(tmp_path), "--smoke", "--resume"])
+  assert capsys.readouterr().out.count("(--resume)") == len(losses) * len(budget["data"])
+  assert json.load(open(tmp_path / "mode_table.json"))["results"] == out["results"]
+  with pytest.raises(SystemExit, match="another budget"):
+    mode_table.main(["--out", str(tmp_path), "--resume"])  # the cpu budget, not smoke
+
+
+# What each row must be, whatever the budget: (model.pack, train.unroll, model.minibatch,
+# loss.name, D decisions per step = data.batch_size / pack, n_critic).
+EXPECTED = {
+    "GAN": (1, 0, "", "nonsaturating", 100, 1),
+    "PacGAN2": (2, 0, "", "nonsaturating", 100, 1),
+    "PacGAN3": (3, 0, "", "nonsaturating", 100, 1),
+    "PacGAN4": (4, 0, "", "nonsaturating", 100, 1),
+    "Unrolled GAN": (1, 5, "", "nonsaturating", 100, 1),
+    "minibatch discrimination": (1, 0, "disc", "nonsaturating", 100, 1),
+    "minibatch stddev": (1, 0, "stddev", "nonsaturating", 100, 1),
+    "WGAN-GP": (1, 0, "", "wasserstein", 100, 5),
+    "minimax": (1, 0, "", "minimax", 100, 1),
+    "least squares": (1, 0, "", "least_squares", 100, 1),
+    "hinge": (1, 0, "", "hinge", 100, 1),
+}
+
+
+def launched_config(cmd: str, monkeypatch):
+  """The config launch.py builds from `cmd` (its --config file and --config.* flags)."""
+  from absl import flags
+  from ml_collections import config_flags
+  argv = shlex.split(cmd)
+  assert argv[:2] == ["python", "launch.py"] and argv[-2] == "--workdir"
+  fv = flags.FlagValues()
+  config_flags.DEFINE_config_file("config", None, flag_values=fv, lock_config=True)
+  argv = ["launch.py"] + argv[2:-2]
+  monkeypatch.setattr("sys.argv", argv)  # config_flags finds the overrides in sys.argv
+  fv(argv)
+  return fv.config
 
 
 @pytest.mark.parametrize("budget_name", ["paper", "cpu"])
-def test_each_rows_launch_command_makes_its_config(budget_name, monkeypatch):
-  """The command under the table, parsed as launch.py parses it, gives the config the
-  table trained (but for seed and intervals)."""
-  from absl import flags
-  from ml_collections import config_flags
+def test_each_rows_launch_command_makes_its_row(budget_name, monkeypatch):
+  """The commands under the table, parsed as launch.py parses them, give each row's
+  method on the PacGAN networks, the budget, the table's seed and an evaluation at the
+  last step; every row and seed has its own workdir."""
+  assert set(EXPECTED) == set(mode_table.ROWS)
   budget = mode_table.BUDGETS[budget_name]
-  assert set(budget["rows"]) <= set(mode_table.ROWS)
+  width = {"paper": 400, "cpu": 128}[budget_name]
+  workdirs = set()
   for row in budget["rows"]:
-    fv = flags.FlagValues()
-    config_flags.DEFINE_config_file("config", None, flag_values=fv, lock_config=True)
-    argv = shlex.split(mode_table.command(row, "grid25", budget))
-    assert argv[:2] == ["python", "launch.py"] and argv[-2] == "--workdir"
-    argv = ["launch.py"] + argv[2:-2]
-    monkeypatch.setattr("sys.argv", argv)  # config_flags finds the overrides in sys.argv
-    fv(argv)
-    got = config_lib.flat_keys(fv.config)
-    want = config_lib.flat_keys(mode_table.config_for(row, "grid25", 0, budget))
-    skip = ("log.", "sample.", "eval.", "ckpt.")
-    diff = {k: (got.get(k), v) for k, v in want.items()
-            if not k.startswith(skip) and got.get(k) != v}
-    assert not diff, (row, diff)
-  if budget_name == "paper":
-    c = mode_table.config_for("PacGAN3", "ring8", 0, budget)
-    assert (c.model.width, c.model.depth, c.data.batch_size, c.model.pack, c.train.steps,
-            c.optim.g.lr, c.optim.d.b1) == (400, 4, 300, 3, 400_000, 1e-4, 0.8)
-    w = mode_table.config_for("WGAN-GP", "grid25", 0, budget)
-    assert (w.model.name, w.model.width, w.data.batch_size, w.train.n_critic) == (
-        "pacgan_mlp", 400, 100, 5)
+    for data_name in budget["data"]:
+      for seed in (0, 3):
+        cmd = mode_table.command(row, data_name, budget, seed)
+        c = launched_config(cmd, monkeypatch)
+        got = (c.model.pack, c.train.unroll, c.model.minibatch, c.loss.name,
+               c.data.batch_size // c.model.pack, c.train.n_critic)
+        assert got == EXPECTED[row], (row, got)
+        assert (c.model.name, c.model.width, c.model.depth, c.model.z_dim) == (
+            "pacgan_mlp", width, 4, 2), row
+        assert (c.data.name, c.seed, c.train.steps) == (data_name, seed, budget["steps"])
+        assert c.train.steps % c.eval.every == 0 and c.eval.num_samples == 2500, row
+        if row != "WGAN-GP":
+          assert (c.optim.g.b1, c.optim.d.b1) == (0.8, 0.8), row
+          lr = {"paper": 1e-4, "cpu": 1e-3}[budget_name]
+          assert (c.optim.g.lr, c.optim.d.lr) == (lr, lr), row
+        # The table trains this very config (but for log / sample / checkpoint intervals).
+        want = config_lib.flat_keys(mode_table.config_for(row, data_name, seed, budget))
+        have = config_lib.flat_keys(c)
+        skip = ("log.", "sample.", "ckpt.")
+        assert {k: v for k, v in want.items() if not k.startswith(skip)} == {
+            k: v for k, v in have.items() if not k.startswith(skip)}, row
+        workdirs.add(cmd.split("--workdir ")[1])
+  assert len(workdirs) == 2 * len(budget["rows"]) * len(budget["data"])
+  assert len({mode_table.slug(r) for r in mode_table.ROWS}) == len(mode_table.ROWS)
