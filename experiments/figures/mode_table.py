@@ -53,7 +53,7 @@ import shutil
 import numpy as np
 
 from experiments.figures import _common
-from gan_jax import sweep, train, viz
+from gan_jax import sweep, train, viz, writers
 
 NAME = "mode_table"
 # The PacGAN networks and batch for the rows of experiments/wgan.py (gan.py: net=pacgan).
@@ -119,7 +119,8 @@ def budget_of(name: str, smoke: bool) -> dict:
 def overrides_for(row: str, budget: dict, seed: int) -> dict:
   steps = budget["steps"]
   return {**ROWS[row][1], **budget["overrides"], "seed": seed, "train.steps": steps,
-          "eval.every": steps, "log.every": max(1, steps // 20), "sample.every": steps,
+          "eval.every": max(1, steps // 4), "log.every": max(1, steps // 20),
+          "sample.every": steps,
           "ckpt.every": max(1, steps // 4)}
 
 
@@ -154,7 +155,10 @@ def train_group(row: str, data_name: str, budget: dict, root: str) -> list[dict]
     if missing:
       raise RuntimeError(f"{w}/metrics.jsonl has no final eval/{missing[0]}; the run did "
                          "not evaluate at its last step.")
-    out.append({k: float(final[f"eval/{k}"]) for k in SCORES})
+    scores = {k: float(final[f"eval/{k}"]) for k in SCORES}
+    scores["trend"] = [[int(r["step"]), int(r["eval/modes"]), float(r["eval/high_quality"])]
+                       for r in writers.read_metrics(w) if "eval/modes" in r]
+    out.append(scores)
   return out
 
 
@@ -188,6 +192,7 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
         if pub else "-"
     minutes = sum(by_data[d]["seconds"] for d in data) / 60
     lines.append(f"| {row} | " + " | ".join(cells) + f" | {published} | {minutes:.1f} |")
+  lines += trend_lines(results, data)
   c = config_for("GAN", data[0], 0, budget)
   deviation = {"paper": "the paper's networks, optimiser, batch and 400,000 steps; "
                         + PAPER_DEVIATIONS,
@@ -227,6 +232,27 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
       "table's runs set the same keys, plus log / sample / checkpoint intervals):", ""]
   protocol += [f"- {row}, {d}: `{command(row, d, budget)}`" for row in results for d in data]
   return "\n".join(lines + protocol) + "\n"
+
+
+def trend_lines(results: dict, data: tuple) -> list[str]:
+  """Modes and high-quality % at each evaluation (every quarter of the run), mean over
+  seeds: whether the budget let them settle."""
+  out = []
+  for d in data:
+    runs = {row: by_data[d]["per_seed"] for row, by_data in results.items()
+            if all(seed.get("trend") for seed in by_data[d]["per_seed"])}
+    if not runs:
+      continue
+    steps = [t[0] for t in next(iter(runs.values()))[0]["trend"]]
+    out += ["", f"{d} over training (mean over seeds; modes / high quality %):", "",
+            "| row | " + " | ".join(f"step {st:,}" for st in steps) + " |",
+            "|" + " --- |" * (len(steps) + 1)]
+    for row, seeds in runs.items():
+      cells = [f"{np.mean([s['trend'][i][1] for s in seeds]):.1f} / "
+               f"{100 * np.mean([s['trend'][i][2] for s in seeds]):.1f}"
+               for i in range(len(steps))]
+      out.append(f"| {row} | " + " | ".join(cells) + " |")
+  return out
 
 
 def plot(results: dict, data: tuple, path: str):

@@ -35,6 +35,10 @@ def test_table_of_modes_over_seeds(tmp_path, capsys):
       # A mode is recovered only through a high-quality sample.
       assert all(h > 0 for m, h in zip(modes, hq) if m > 0), (loss, data_name)
       assert np.isclose(r["summary"]["modes"]["mean"], np.mean(modes))
+      # Evaluated every quarter of the run; the last evaluation is the table's.
+      for seed in r["per_seed"]:
+        assert [t[0] for t in seed["trend"]] == [2, 4, 6, 8, 10]  # smoke: 10 steps
+        assert seed["trend"][-1][1:] == [seed["modes"], seed["high_quality"]]
       assert np.isclose(r["summary"]["high_quality"]["std"], np.std(hq))
       # The seeds trained as one population: each seed wrote its own workdir.
       run = tmp_path / "runs" / "mode_table" / f"{mode_table.slug(loss)}_{data_name}"
@@ -44,11 +48,15 @@ def test_table_of_modes_over_seeds(tmp_path, capsys):
                for s in mode_table.SEEDS]
       assert len({f["d_real"] for f in first}) == len(mode_table.SEEDS), first
   table = open(tmp_path / "mode_table.md").read().splitlines()
-  rows = [line for line in table if line.startswith("| ") and "---" not in line]
+  end = next(i for i, line in enumerate(table) if "over training" in line)
+  rows = [line for line in table[:end] if line.startswith("| ") and "---" not in line]
   assert table[0].startswith("# ")
   assert len(rows) == 1 + len(losses)  # header, one row per table row
   gan = next(row for row in rows if row.startswith("| GAN |"))
   assert "grid25: 17.3 / 94.8 / 0.7" in gan and "ring8: 6.3 / 98.2 / 0.45" in gan
+  trend = [line for line in table if line.startswith("| ") and "step 2 |" in line]
+  assert len(trend) == len(budget["data"])  # one over-training table per data set
+  assert sum(1 for line in table if line.startswith("| GAN | ")) == 1 + len(budget["data"])
   assert all(row.count("|") == 3 * len(budget["data"]) + 4 for row in rows)
   # --resume keeps every finished (row, data) and trains nothing; the table is the same.
   capsys.readouterr()
