@@ -31,7 +31,12 @@ Mode-collapse remedies (off by default; any combination):
 """
 from gan_jax import config as config_lib
 
-PACGAN_STEPS = 400_000  # net=pacgan: 400 epochs of 100,000 points at batch 100 (the paper)
+# The papers' 2-D protocols: (network, width, depth, z dim), batch, steps, Adam's beta1
+# (lr 1e-4 for both nets in both papers). PacGAN: 400 epochs of 100,000 points at batch 100.
+PAPER_NETS = {
+    "pacgan": dict(model=("pacgan_mlp", 400, 4, 2), batch=100, steps=400_000, b1=0.8),
+    "unrolled": dict(model=("unrolled_mlp", 128, 2, 256), batch=512, steps=25_000, b1=0.5),
+}
 
 
 def get_config(arg=None):
@@ -46,25 +51,19 @@ def get_config(arg=None):
   c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 100, 1000, 1000, 1000
   for net in ("g", "d"):
     c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.5, b2=0.999)
-  if arg.net == "pacgan":
+  if arg.net != "mlp":
+    if arg.net not in PAPER_NETS:
+      raise ValueError(f"Unknown net={arg.net!r}; use mlp (the WGAN-GP toy MLPs), "
+                       f"{' or '.join(PAPER_NETS)}.")
     if images:
-      raise ValueError("net=pacgan is the 2-D mixtures' MLP pair; use it with toy data "
-                       "(data=grid25|ring8), not images.")
-    c.model.name, c.model.width, c.model.depth = "pacgan_mlp", 400, 4
-    c.data.batch_size, c.train.steps = 100, PACGAN_STEPS
+      raise ValueError(f"net={arg.net} is a paper's MLP pair for the 2-D mixtures; use it "
+                       "with toy data (data=grid25|ring8), not images.")
+    p = PAPER_NETS[arg.net]
+    c.model.name, c.model.width, c.model.depth, c.model.z_dim = p["model"]
+    c.data.batch_size, c.train.steps = p["batch"], p["steps"]
     c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 500, 5000, 5000, 5000
     for net in ("g", "d"):
-      c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=0.8, b2=0.999)
-  elif arg.net == "unrolled":
-    if images:
-      raise ValueError("net=unrolled is the 2-D mixtures' MLP pair; use it with toy data "
-                       "(data=ring8|grid25), not images.")
-    c.model.name, c.model.width, c.model.z_dim = "unrolled_mlp", 128, 256
-    c.data.batch_size, c.train.steps = 512, 25_000
-    c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 500, 5000, 5000, 5000
-  elif arg.net != "mlp":
-    raise ValueError(f"Unknown net={arg.net!r}; use mlp (the WGAN-GP toy MLPs), pacgan or "
-                     "unrolled.")
+      c.optim[net] = config_lib.optimizer("adam", lr=1e-4, b1=p["b1"], b2=0.999)
   if arg.smoke:
     config_lib.smoke(c)
   config_lib.set_modes(c, arg)

@@ -1,7 +1,7 @@
 """The 2-D mixture networks of the unrolled GAN paper (Metz et al., 2017, App. A.1).
 
-- G: 2 hidden layers of `model.width` (128) ReLU units, then a linear Dense to the data
-  dimension; z ~ N(0, I_256) in the paper (`model.z_dim`).
+- G: `model.depth` (2) hidden layers of `model.width` (128) ReLU units, then a linear
+  Dense to the data dimension; z ~ N(0, I_256) in the paper (`model.z_dim`).
 - D: the input scaled by 1/4 ("to roughly scale to (-1, 1)"), 1 hidden layer of
   `model.width` ReLU units, then a linear Dense to one logit.
 - Every weight matrix orthogonal with scale 0.8, biases 0.
@@ -18,17 +18,18 @@ from gan_jax.networks.layers import maybe_sn
 
 MINIBATCH_LAYERS = True  # D takes model.minibatch
 INIT = nn.initializers.orthogonal(scale=0.8)
-G_DEPTH, D_DEPTH, D_INPUT_SCALE = 2, 1, 0.25
+D_DEPTH, D_INPUT_SCALE = 1, 0.25
 
 
 class Generator(nn.Module):
   out_dim: int
   width: int = 128
+  depth: int = 2
 
   @nn.compact
   def __call__(self, z, train: bool = True):
     x = z
-    for _ in range(G_DEPTH):
+    for _ in range(self.depth):
       x = nn.relu(nn.Dense(self.width, kernel_init=INIT)(x))
     return nn.Dense(self.out_dim, kernel_init=INIT)(x)
 
@@ -57,6 +58,6 @@ def d_batch_norm(model) -> bool:
 def build(config, data_shape, axis_name=None):
   """(G, D) for points of shape `data_shape` = (d,)."""
   m = config.model
-  return (Generator(out_dim=data_shape[-1], width=m.width),
+  return (Generator(out_dim=data_shape[-1], width=m.width, depth=m.depth),
           Discriminator(width=m.width, spectral_norm=m.spectral_norm, minibatch=m.minibatch,
                         axis_name=axis_name))

@@ -3,7 +3,6 @@ and the unrolled GAN's (networks/unrolled_mlp.py), against their formulas by han
 the experiment args that select them (experiments/gan.py net=pacgan|unrolled)."""
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -76,7 +75,7 @@ def test_pacgan_init_is_normal_0_02_with_zero_biases():
 
 
 def test_unrolled_mlp_scales_d_input_and_has_orthogonal_weights():
-  c = model_config("unrolled_mlp", width=128, z_dim=256)
+  c = model_config("unrolled_mlp", width=128, z_dim=256, depth=2)
   G, D = networks.get("unrolled_mlp").build(c, (2,))
   g = G.init(KEY, jnp.zeros((2, 256)), train=False)["params"]
   dv = D.init(KEY, jnp.zeros((2, 2)), train=False)
@@ -94,14 +93,13 @@ def test_unrolled_mlp_scales_d_input_and_has_orthogonal_weights():
 @pytest.mark.parametrize("net, expected", [
     ("pacgan", dict(name="pacgan_mlp", width=400, depth=4, z_dim=2, batch=100, lr=1e-4,
                     b1=0.8, steps=400_000)),
-    ("unrolled", dict(name="unrolled_mlp", width=128, z_dim=256, batch=512, lr=1e-4,
+    ("unrolled", dict(name="unrolled_mlp", width=128, depth=2, z_dim=256, batch=512, lr=1e-4,
                       b1=0.5, steps=25_000))])
 def test_experiment_net_args_set_the_papers_protocols(net, expected):
   c = experiment_config(f"gan.py:net={net},data=ring8")
-  got = dict(name=c.model.name, width=c.model.width, z_dim=c.model.z_dim, batch=c.data.batch_size, lr=c.optim.d.lr,
+  got = dict(name=c.model.name, width=c.model.width, depth=c.model.depth,
+             z_dim=c.model.z_dim, batch=c.data.batch_size, lr=c.optim.d.lr,
              b1=c.optim.g.b1, steps=c.train.steps)
-  if net == "pacgan":
-    got["depth"] = c.model.depth
   assert got == expected
   assert c.optim.g.lr == c.optim.d.lr and c.optim.g.schedule == "constant"
   packed = experiment_config(f"gan.py:net={net},data=grid25,pack=3")
@@ -109,7 +107,7 @@ def test_experiment_net_args_set_the_papers_protocols(net, expected):
 
 
 def test_experiment_net_args_refuse_images_and_unknown_names():
-  with pytest.raises(ValueError, match="net=pacgan.*toy data"):
+  with pytest.raises(ValueError, match="net=pacgan is a paper's MLP pair.*toy data"):
     experiment_config("gan.py:net=pacgan,data=fashion_mnist")
   with pytest.raises(ValueError, match="Unknown net='wide'"):
     experiment_config("gan.py:net=wide")
