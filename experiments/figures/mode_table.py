@@ -36,7 +36,7 @@ Writes ``mode_table.md`` (mean +- std over seeds beside the published numbers, t
 command of each row), ``mode_table.json`` (every seed's scores) and ``mode_table.png``.
 
   python -m experiments.figures.mode_table --out DIR [--budget paper|cpu] [--smoke]
-      [--rows ROW ...] [--resume]
+      [--rows ROW ...] [--steps N] [--resume]
 
 On an accelerator, the paper budget in one command (22 (row, data) populations of
 400,000 steps; `--resume` after an interruption, `--rows` to split it over machines):
@@ -298,6 +298,8 @@ def extra_args(p) -> None:
   p.add_argument("--budget", choices=("paper", "cpu"), default="cpu",
                  help="paper: the full protocol (an accelerator); cpu: the reduced one "
                       "that fits 2 CPU cores (docs/mode_table.md)")
+  p.add_argument("--steps", type=int, default=0,
+                 help="steps per run instead of the budget's (the md says which)")
   p.add_argument("--rows", nargs="+", metavar="ROW",
                  help=f"only these rows (default: the budget's); any of: {', '.join(ROWS)}")
   p.add_argument("--resume", action="store_true",
@@ -330,6 +332,8 @@ def main(argv=None):
     if unknown:
       raise SystemExit(f"--rows: unknown {unknown}; the rows are {', '.join(ROWS)}.")
     budget["rows"] = tuple(args.rows)
+  if args.steps:
+    budget["steps"] = args.steps
   results = done(args, budget) if args.resume else {}
   for row in budget["rows"]:
     results.setdefault(row, {})

@@ -65,6 +65,14 @@ def test_table_of_modes_over_seeds(tmp_path, capsys):
   assert json.load(open(tmp_path / "mode_table.json"))["results"] == out["results"]
   with pytest.raises(SystemExit, match="another budget"):
     mode_table.main(["--out", str(tmp_path), "--resume"])  # the cpu budget, not smoke
+  # --rows and --steps: one row, 4 steps (evaluated at 1, 2, 3, 4).
+  mode_table.main(["--out", str(tmp_path / "short"), "--smoke", "--rows", "PacGAN2",
+                   "--steps", "4"])
+  short = json.load(open(tmp_path / "short" / "mode_table.json"))
+  assert list(short["results"]) == ["PacGAN2"] and short["steps"] == 4
+  assert [t[0] for t in short["results"]["PacGAN2"]["grid25"]["per_seed"][0]["trend"]] == [
+      1, 2, 3, 4]
+  assert "4 steps per run" in open(tmp_path / "short" / "mode_table.md").read()
 
 
 # What each row must be, whatever the budget: (model.pack, train.unroll, model.minibatch,
