@@ -167,8 +167,7 @@ def summary(per_seed: list[dict]) -> dict:
               "std": float(np.std([r[k] for r in per_seed]))} for k in SCORES}
 
 
-def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
-             seconds: float) -> str:
+def markdown(results: dict, budget_name: str, budget: dict, smoke: bool) -> str:
   data = budget["data"]
   head = "| row | " + " | ".join(
       f"{d} modes (of {DATASETS[d]}) | {d} high quality % | {d} reverse KL" for d in data
@@ -193,6 +192,7 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
     minutes = sum(by_data[d]["seconds"] for d in data) / 60
     lines.append(f"| {row} | " + " | ".join(cells) + f" | {published} | {minutes:.1f} |")
   lines += trend_lines(results, data)
+  trained = sum(by_data[d]["seconds"] for by_data in results.values() for d in data)
   c = config_for("GAN", data[0], 0, budget)
   deviation = {"paper": "the paper's networks, optimiser, batch and 400,000 steps; "
                         + PAPER_DEVIATIONS,
@@ -227,7 +227,8 @@ def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
       "- Published: PacGAN Table 1 (mean of 10 runs of its networks at its budget); the "
       "Unrolled GAN row's published numbers are VEEGAN's Table 1 (its own unrolled-GAN "
       "networks), a reference point, not a like-for-like comparison.",
-      f"- Wall time of the table on this machine: {seconds / 60:.1f} min.", "",
+      f"- Wall time of the table's runs on this machine: {trained / 60:.1f} min (each "
+      "row's in the last column; on 2 CPU cores other jobs shared).", "",
       "Seed 0 of each row from `launch.py` (`--config.seed=1..4` for the others; the "
       "table's runs set the same keys, plus log / sample / checkpoint intervals):", ""]
   protocol += [f"- {row}, {d}: `{command(row, d, budget)}`" for row in results for d in data]
@@ -285,7 +286,7 @@ def plot(results: dict, data: tuple, path: str):
 def write(args, budget: dict, results: dict, clock) -> str:
   """The table of the rows so far: mode_table.md, .png and .json; returns the JSON path."""
   with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
-    f.write(markdown(results, args.budget, budget, args.smoke, clock.seconds()))
+    f.write(markdown(results, args.budget, budget, args.smoke))
   plot(results, budget["data"], os.path.join(args.out, f"{NAME}.png"))
   return _common.write_json(args.out, NAME, {
       "results": results, "published": PUBLISHED, "budget": args.budget,
