@@ -167,14 +167,15 @@ def summary(per_seed: list[dict]) -> dict:
               "std": float(np.std([r[k] for r in per_seed]))} for k in SCORES}
 
 
-def markdown(results: dict, budget_name: str, budget: dict, smoke: bool) -> str:
+def markdown(results: dict, budget_name: str, budget: dict, smoke: bool,
+             made_by: str = "") -> str:
   data = budget["data"]
   head = "| row | " + " | ".join(
       f"{d} modes (of {DATASETS[d]}) | {d} high quality % | {d} reverse KL" for d in data
   ) + " | published (modes / hq % / KL) | minutes |"
   lines = ["# Modes recovered on the 2-D " + " and ".join(data), "",
-           f"Made by `python -m experiments.figures.mode_table --out DIR --budget "
-           f"{budget_name}` (DIR/mode_table.md; the figure is DIR/mode_table.png), the "
+           f"Made by `{made_by or 'python -m experiments.figures.mode_table --out DIR'}` "
+           "(DIR/mode_table.md; the figure is DIR/mode_table.png), the "
            "protocol of PacGAN (Lin et al., 2018) Table 1 / VEEGAN (Srivastava et al., "
            "2017) Table 1.", "", head, "|" + " --- |" * (3 * len(data) + 3)]
   for row, by_data in results.items():
@@ -283,10 +284,18 @@ def plot(results: dict, data: tuple, path: str):
   viz.save_figure(fig, path)
 
 
+def made_by(args) -> str:
+  """The command line of this table (its options, DIR for the folder)."""
+  rows = " ".join(f"'{r}'" if " " in r else r for r in args.rows or ())
+  return ("python -m experiments.figures.mode_table --out DIR --budget " + args.budget
+          + (" --smoke" if args.smoke else "") + (f" --steps {args.steps}" if args.steps else "")
+          + (f" --rows {rows}" if rows else ""))
+
+
 def write(args, budget: dict, results: dict, clock) -> str:
   """The table of the rows so far: mode_table.md, .png and .json; returns the JSON path."""
   with open(os.path.join(args.out, f"{NAME}.md"), "w") as f:
-    f.write(markdown(results, args.budget, budget, args.smoke))
+    f.write(markdown(results, args.budget, budget, args.smoke, made_by(args)))
   plot(results, budget["data"], os.path.join(args.out, f"{NAME}.png"))
   return _common.write_json(args.out, NAME, {
       "results": results, "published": PUBLISHED, "budget": args.budget,

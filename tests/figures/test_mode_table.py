@@ -72,7 +72,10 @@ def test_table_of_modes_over_seeds(tmp_path, capsys):
   assert list(short["results"]) == ["PacGAN2"] and short["steps"] == 4
   assert [t[0] for t in short["results"]["PacGAN2"]["grid25"]["per_seed"][0]["trend"]] == [
       1, 2, 3, 4]
-  assert "4 steps per run" in open(tmp_path / "short" / "mode_table.md").read()
+  md = open(tmp_path / "short" / "mode_table.md").read()
+  assert "4 steps per run" in md
+  assert ("`python -m experiments.figures.mode_table --out DIR --budget cpu --smoke --steps 4 "
+          "--rows PacGAN2`") in md
 
 
 # What each row must be, whatever the budget: (model.pack, train.unroll, model.minibatch,
