@@ -90,3 +90,12 @@ def append(kind: str, features, axis_name: str | None = None):
   if kind == "stddev":
     return minibatch_stddev(features, axis_name)
   return features
+
+
+def mlp_logit(kind: str, features, axis_name, spectral_norm: bool, train: bool,
+              kernel_init=nn.linear.default_kernel_init):
+  """The toy MLP discriminators' head: the minibatch layer `kind` on the last hidden
+  `features`, then one Dense logit per sample [N] (inside a compact D)."""
+  from gan_jax.networks.layers import maybe_sn
+  x = append(kind, features, axis_name)
+  return jnp.squeeze(maybe_sn(nn.Dense(1, kernel_init=kernel_init), spectral_norm)(x, train), -1)

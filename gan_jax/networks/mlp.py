@@ -4,7 +4,6 @@ append a minibatch layer to its last hidden features (`model.minibatch`)."""
 from __future__ import annotations
 
 import flax.linen as nn
-import jax.numpy as jnp
 
 from gan_jax.networks import minibatch as minibatch_lib
 from gan_jax.networks.layers import maybe_sn
@@ -36,8 +35,7 @@ class Discriminator(nn.Module):
   def __call__(self, x, train: bool = True):
     for _ in range(self.depth):
       x = nn.relu(maybe_sn(nn.Dense(self.width), self.spectral_norm)(x, train))
-    x = minibatch_lib.append(self.minibatch, x, self.axis_name)
-    return jnp.squeeze(maybe_sn(nn.Dense(1), self.spectral_norm)(x, train), -1)
+    return minibatch_lib.mlp_logit(self.minibatch, x, self.axis_name, self.spectral_norm, train)
 
 
 def d_batch_norm(model) -> bool:

@@ -15,7 +15,6 @@ D may append a minibatch layer to its last hidden features (`model.minibatch`).
 from __future__ import annotations
 
 import flax.linen as nn
-import jax.numpy as jnp
 
 from gan_jax.networks import minibatch as minibatch_lib
 from gan_jax.networks.layers import maybe_sn
@@ -54,8 +53,7 @@ class Discriminator(nn.Module):
     for _ in range(D_DEPTH):
       h = maybe_sn(nn.Dense(self.width * PIECES, kernel_init=INIT), self.spectral_norm)(x, train)
       x = h.reshape(h.shape[:-1] + (self.width, PIECES)).max(-1)
-    x = minibatch_lib.append(self.minibatch, x, self.axis_name)
-    return jnp.squeeze(maybe_sn(nn.Dense(1, kernel_init=INIT), self.spectral_norm)(x, train), -1)
+    return minibatch_lib.mlp_logit(self.minibatch, x, self.axis_name, self.spectral_norm, train, INIT)
 
 
 def d_batch_norm(model) -> bool:
