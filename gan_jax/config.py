@@ -98,6 +98,7 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.train.n_critic = 1
   c.train.n_gen = 1
   c.train.unroll = 0                # unrolled GAN: G's loss through k D updates (0: off)
+  c.train.precision = "fp32"        # fp32 | bf16 (bfloat16 compute, float32 weights)
   c.train.on_nonfinite = "stop"     # stop | rollback (to the last checkpoint, lower lrs)
   c.train.rollback_lr_scale = 0.5   # rollback: both learning rates times this
   c.train.max_rollbacks = 3         # rollback: then stop

@@ -8,6 +8,9 @@ of a combined loss. Learning rates live in the optimizer states
 (`optax.inject_hyperparams`), loss / penalty weights and the EMA decay in
 `state.hparams`, all as arrays, so the step can be vmapped over a population of runs.
 
+`train.precision=bf16` runs the networks in bfloat16 inside the step, with float32
+master weights, optimizer states and losses (gan_jax/precision.py).
+
 With `train.unroll = k > 0` the G update differentiates G's loss through k further D
 updates (the unrolled GAN, `unrolled_d`); D's own updates stay the ordinary ones.
 
@@ -24,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gan_jax import parallel, regularizers
+from gan_jax import parallel, precision, regularizers
 
 OPTIMIZERS = {
     "adam": lambda c: optax.inject_hyperparams(optax.adam)(
@@ -284,8 +287,13 @@ def make_train_step(config, method, ctx: parallel.Context = parallel.Context()):
   if n_critic < 1 or n_gen < 1:
     raise ValueError(f"train.n_critic and train.n_gen must be >= 1, got {n_critic}, {n_gen}.")
   d_update, g_update = make_updates(config, method, ctx)
+  compute = config.train.get("precision", "fp32")
 
   def train_step(state: TrainState, batch, key):
+    with precision.compute(compute):  # the networks' dtype while this step is traced
+      return _train_step(state, batch, key)
+
+  def _train_step(state: TrainState, batch, key):
     keys = jax.random.split(key, n_critic + n_gen)
     finite = jnp.ones((), bool)
     for i in range(n_critic):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from gan_jax import data, losses, methods, networks, regularizers, train_step
+from gan_jax import data, losses, methods, networks, precision, regularizers, train_step
 from gan_jax.networks import layers, minibatch
 
 MISSING = object()
@@ -161,8 +161,14 @@ def check_modes(config) -> None:
                        "--config.model.minibatch='' or use one of those networks.")
 
 
+def check_precision(config) -> None:
+  if lookup(config, "train.precision") is not MISSING:
+    precision.check(config)
+
+
 CHECKS: tuple[Callable, ...] = (check_run, check_data, check_model, check_loss,
-                                check_optimizers, check_ema, check_schedule, check_modes)
+                                check_optimizers, check_ema, check_schedule, check_modes,
+                                check_precision)
 
 
 def validate(config) -> None:

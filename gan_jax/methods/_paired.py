@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import losses, parallel, regularizers
+from gan_jax import losses, parallel, precision, regularizers
 from gan_jax.methods import gan
 
 HPARAM_KEYS = ()
@@ -36,9 +36,10 @@ HPARAM_KEYS = ()
 def apply(module, variables, x, train: bool, key=None):
   """(output, variables with updated non-param collections); `key` feeds dropout."""
   if not train:
-    return module.apply(variables, x, train=False), variables
+    return precision.apply(module, variables, x, train=False), variables
   rngs = {"dropout": key} if key is not None else {}
-  out, updates = module.apply(variables, x, train=True, mutable=["batch_stats"], rngs=rngs)
+  out, updates = precision.apply(module, variables, x, train=True, mutable=["batch_stats"],
+                                 rngs=rngs)
   return out, {**variables, **updates}
 
 

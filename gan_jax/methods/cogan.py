@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from gan_jax import parallel, regularizers
+from gan_jax import parallel, precision, regularizers
 from gan_jax.methods import _unpaired, gan
 
 HPARAM_KEYS = ()
@@ -63,7 +63,8 @@ class CoGan(gan.Gan):
     return {"a": x_a, "b": x_b}, g_vars
 
   def _judge(self, variables, x_a, x_b):
-    out, updates = self.D.apply(variables, x_a, x_b, train=True, mutable=["batch_stats"])
+    out, updates = precision.apply(self.D, variables, x_a, x_b, train=True,
+                                   mutable=["batch_stats"])
     return out, {**variables, **updates}
 
   def d_loss(self, d_params, d_collections, batch, fake, key, hp, ctx, d_update, reg_config):

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import losses, networks, packing, parallel, regularizers
+from gan_jax import losses, networks, packing, parallel, precision, regularizers
 
 HPARAM_KEYS = ()  # config keys of this method that enter the step as arrays (hparams())
 Z_DISTS = ("normal", "uniform")
@@ -42,8 +42,9 @@ def apply(module, variables, x, train: bool, **inputs):
   """(output, variables with updated non-param collections) for a Flax module;
   `inputs` are further keyword inputs (a conditional network's labels `y`)."""
   if not train:
-    return module.apply(variables, x, train=False, **inputs), variables
-  out, updates = module.apply(variables, x, train=True, mutable=["batch_stats"], **inputs)
+    return precision.apply(module, variables, x, train=False, **inputs), variables
+  out, updates = precision.apply(module, variables, x, train=True, mutable=["batch_stats"],
+                                 **inputs)
   return out, {**variables, **updates}
 
 

@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gan_jax import audio, parallel
+from gan_jax import audio, parallel, precision
 from gan_jax.methods import _paired
 from gan_jax.networks import segan as nets
 
@@ -89,7 +89,7 @@ class SEGAN(_paired.Paired):
   def generate(self, g_vars, batch, key, ctx, train: bool):
     x = self.g_input(batch)
     z = ctx.normal(key, (x.shape[0], *self.z_shape))
-    return self.G.apply(g_vars, x, z, train=train), g_vars
+    return precision.apply(self.G, g_vars, x, z, train=train), g_vars
 
   def d_loss(self, d_params, d_collections, batch, fake, key, hp, ctx, d_update, reg_config):
     return super().d_loss(d_params, d_collections, {**batch, "b": self.target(batch)}, fake,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from gan_jax import parallel
+from gan_jax import parallel, precision
 from gan_jax.methods import _unpaired
 from gan_jax.networks import unit as unit_nets
 
@@ -71,10 +71,12 @@ class Unit(_unpaired.Unpaired):
 
   def encode(self, g_vars, x, domain: str, train: bool = True):
     """The code h = E_domain(x) (the mean of q(z | x))."""
-    return self.G.apply(g_vars, x, domain, train, method=unit_nets.UnitGenerator.encode)
+    return precision.apply(self.G, g_vars, x, domain, train,
+                           method=unit_nets.UnitGenerator.encode)
 
   def decode(self, g_vars, z, domain: str, train: bool = True):
-    return self.G.apply(g_vars, z, domain, train, method=unit_nets.UnitGenerator.decode)
+    return precision.apply(self.G, g_vars, z, domain, train,
+                           method=unit_nets.UnitGenerator.decode)
 
   def translate(self, g_vars, direction: str, x, train: bool, key=None):
     """(G_target(z), g_vars) with z = E_source(x) + N(0, I) in training, the mean else."""

@@ -161,7 +161,8 @@ def _apply_taps(a: np.ndarray, kernel, axis: int):
   if (len(rows) == a.shape[0] and np.array_equal(rows, np.arange(a.shape[0])) and step > 0
       and np.array_equal(cols, cols[0] + step * np.arange(len(cols)))):
     return jax.lax.slice_in_dim(kernel, int(cols[0]), int(cols[-1]) + 1, step, axis)
-  return jnp.moveaxis(jnp.tensordot(jnp.asarray(a), kernel, axes=(1, axis)), 0, axis)
+  return jnp.moveaxis(jnp.tensordot(jnp.asarray(a, kernel.dtype), kernel, axes=(1, axis)), 0,
+                      axis)
 
 
 def _phase_conv(x, kernel, axis_h, axis_w):
@@ -278,10 +279,11 @@ def conv_transpose(x: jax.Array, kernel: jax.Array, strides: Sequence[int], padd
 def _kernel_layer(module: nn.Module, x, compute):
   """The body of a flax-style convolution layer: `module`'s kernel [k_h, k_w, C_in,
   features] and optional bias, as nn.Conv / nn.ConvTranspose create them, with the
-  product computed by `compute(x, kernel)`."""
+  product computed by `compute(x, kernel)` in x's dtype (train.precision=bf16 feeds
+  bfloat16 x; a spectrally normalised kernel arrives as float32 and is cast)."""
   kernel = module.param("kernel", module.kernel_init,
                         (*module.kernel_size, x.shape[-1], module.features), jnp.float32)
-  y = compute(x, kernel)
+  y = compute(x, kernel.astype(x.dtype))
   if module.use_bias:
     y = y + module.param("bias", module.bias_init, (module.features,), jnp.float32)
   return y
