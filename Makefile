@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := dataset-fashion-mnist fonts-arphic-ukai fonts-arphic-uming espeak-ng \
   asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav fortunes build-essential python3-dev
 
-.PHONY: setup run test bench classifier
+.PHONY: setup run test bench bench-device classifier
 
 setup: .venv/.installed
 
@@ -40,3 +40,9 @@ bench: setup classifier
 	$(PY) bench/layers_speed.py
 	$(PY) bench/matmul_peak.py
 	$(PY) bench/eval_speed.py
+
+# The accelerator benchmark (bench/accelerator.py, under 5 minutes on one H100): needs an
+# environment already set up with `pip install -e '.[cuda,bench]'` and a CUDA build of
+# torch, since GPU machines may have no internet; installs nothing, downloads nothing.
+bench-device:
+	$(PY) bench/accelerator.py --out docs/accelerator.json

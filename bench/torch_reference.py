@@ -1,8 +1,12 @@
-"""PyTorch (CPU) versions of five gan_jax train steps, for bench/vs_torch.py.
+"""PyTorch versions of six gan_jax train steps, for bench/vs_torch.py (CPU) and
+bench/accelerator.py (CUDA).
 
-Each `make_<name>(compile=False)` builds the models and optimizers and returns a
-`step()` callable doing one train step on a fixed random batch, the same
-computation as the gan_jax step it mirrors:
+Each `make_<name>(compile=False, device="cpu")` builds the models and optimizers on
+`device` and returns a `step()` callable doing one train step on a fixed random batch,
+the same computation as the gan_jax step it mirrors. The fixed batch and the initial
+weights are drawn on the CPU and then moved, so they are the same on every device; the
+noise drawn inside a step comes from `device`'s generator. The steps are asynchronous
+on CUDA: whoever times them calls torch.cuda.synchronize(). The steps:
 
   dcgan   the 28x28 (Fashion-MNIST) DCGAN of gan_jax/networks/dcgan.py, width 64,
           z 100, BatchNorm in G and D, batch 64, non-saturating loss, Adam 2e-4
@@ -35,7 +39,7 @@ computation as the gan_jax step it mirrors:
 
 As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
 both frameworks do the same arithmetic. Run this file to time each step once:
-  python bench/torch_reference.py [--steps 20]
+  python bench/torch_reference.py [--steps 20] [--compile] [--device cuda]
 """
 from __future__ import annotations
 
@@ -100,14 +104,15 @@ def _maybe_compile(module, compile: bool):
 
 
 def _gan_step(g, d, real_batches, z_dim, opt_g, opt_d, d_loss_fn, g_loss_fn, penalty=None):
-  """One step: len(real_batches) D updates, then one G update (fresh z each time)."""
-  batch = real_batches[0].shape[0]
+  """One step: len(real_batches) D updates, then one G update (fresh z each time, on
+  the real batches' device)."""
+  batch, device = real_batches[0].shape[0], real_batches[0].device
   d_params = list(d.parameters())
 
   def step():
     for real in real_batches:
       with torch.no_grad():
-        fake = g(torch.randn(batch, z_dim))
+        fake = g(torch.randn(batch, z_dim, device=device))
       loss = d_loss_fn(d(real), d(fake))
       if penalty is not None:
         loss = loss + penalty(d, real, fake)
@@ -116,7 +121,7 @@ def _gan_step(g, d, real_batches, z_dim, opt_g, opt_d, d_loss_fn, g_loss_fn, pen
       opt_d.step()
     for p in d_params:
       p.requires_grad_(False)
-    loss = g_loss_fn(d(g(torch.randn(batch, z_dim))))
+    loss = g_loss_fn(d(g(torch.randn(batch, z_dim, device=device))))
     opt_g.zero_grad(set_to_none=True)
     loss.backward()
     opt_g.step()
@@ -134,44 +139,45 @@ def _g_nonsaturating(fake):
   return F.softplus(-fake).mean()
 
 
-def make_dcgan(compile: bool = False, batch: int = 64):
+def make_dcgan(compile: bool = False, batch: int = 64, device: str = "cpu"):
   """The 28x28 DCGAN step (non-saturating loss, Adam 2e-4, betas (0.5, 0.999))."""
   torch.manual_seed(0)
-  g, d = dcgan_28()
+  g, d = (net.to(device) for net in dcgan_28())
   opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
   opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
-  real = [torch.rand(batch, 1, 28, 28) * 2 - 1]
+  real = [(torch.rand(batch, 1, 28, 28) * 2 - 1).to(device)]
   return _gan_step(_maybe_compile(g, compile), _maybe_compile(d, compile), real, 100,
                    opt_g, opt_d, _d_nonsaturating, _g_nonsaturating)
 
 
-def make_mlp(compile: bool = False, batch: int = 256):
+def make_mlp(compile: bool = False, batch: int = 256, device: str = "cpu"):
   """The toy 2-D MLP step (non-saturating loss, Adam 1e-4, betas (0.5, 0.999))."""
   torch.manual_seed(0)
-  g, d = mlp()
+  g, d = (net.to(device) for net in mlp())
   opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.5, 0.999))
   opt_d = torch.optim.Adam(d.parameters(), 1e-4, betas=(0.5, 0.999))
-  real = [torch.randn(batch, 2)]
+  real = [torch.randn(batch, 2).to(device)]
   return _gan_step(_maybe_compile(g, compile), _maybe_compile(d, compile), real, 2,
                    opt_g, opt_d, _d_nonsaturating, _g_nonsaturating)
 
 
 def gradient_penalty(d, real, fake):
   """E[(||grad D(x_hat)||_2 - 1)^2], x_hat = eps x + (1 - eps) G(z) (WGAN-GP, Eq. 3)."""
-  eps = torch.rand(real.shape[0], 1, 1, 1)
+  eps = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
   x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
   grad, = torch.autograd.grad(d(x_hat).sum(), x_hat, create_graph=True)
   norm = torch.sqrt(grad.flatten(1).pow(2).sum(1) + 1e-12)
   return 10.0 * ((norm - 1.0) ** 2).mean()
 
 
-def make_wgan_gp(compile: bool = False, batch: int = 64, n_critic: int = 5):
+def make_wgan_gp(compile: bool = False, batch: int = 64, n_critic: int = 5,
+                 device: str = "cpu"):
   """The WGAN-GP DCGAN step: n_critic critic updates with the penalty, one G update."""
   torch.manual_seed(0)
-  g, d = dcgan_28(d_norm="layer")
+  g, d = (net.to(device) for net in dcgan_28(d_norm="layer"))
   opt_g = torch.optim.Adam(g.parameters(), 1e-4, betas=(0.5, 0.9))
   opt_d = torch.optim.Adam(d.parameters(), 1e-4, betas=(0.5, 0.9))
-  real = [torch.rand(batch, 1, 28, 28) * 2 - 1 for _ in range(n_critic)]
+  real = [(torch.rand(batch, 1, 28, 28) * 2 - 1).to(device) for _ in range(n_critic)]
   return _gan_step(_maybe_compile(g, compile), _maybe_compile(d, compile), real, 100,
                    opt_g, opt_d, lambda r, f: f.mean() - r.mean(), lambda f: -f.mean(),
                    penalty=gradient_penalty)
@@ -229,17 +235,18 @@ def patchgan(in_channels: int = 2, width: int = 16, strided: int = 3):
   return nn.Sequential(*mods, nn.Conv2d(c, 1, 4, 1, 1))
 
 
-def make_pix2pix(compile: bool = False, batch: int = 32, size: int = 32):
+def make_pix2pix(compile: bool = False, batch: int = 32, size: int = 32, device: str = "cpu"):
   """The pix2pix step (L1 + cGAN, lambda 100, Adam 2e-4, betas (0.5, 0.999))."""
   torch.manual_seed(0)
   g, d = unet(size), patchgan()
   for m in list(g.modules()) + list(d.modules()):
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
       nn.init.normal_(m.weight, 0.0, 0.02)
+  g, d = g.to(device), d.to(device)
   opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
   opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
-  a = (torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1
-  b = torch.rand(batch, 1, size, size) * 2 - 1
+  a = ((torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1).to(device)
+  b = (torch.rand(batch, 1, size, size) * 2 - 1).to(device)
   g, d = _maybe_compile(g, compile), _maybe_compile(d, compile)
   d_params = list(d.parameters())
 
@@ -305,7 +312,8 @@ def segan_nets(width: int = 2, depth: int = 11, kernel: int = 31):
   return G(), d, widths
 
 
-def make_segan(compile: bool = False, batch: int = 16, window: int = 16384):
+def make_segan(compile: bool = False, batch: int = 16, window: int = 16384,
+               device: str = "cpu"):
   """The default experiments/segan.py step: width 2, 11 layers, kernel 31, pre-emphasis
   0.95, least squares (with the 1/2) + 100 x L1, Adam 2e-4 (0.5, 0.999). One D update on
   (clean, noisy) and (G(noisy, z1), noisy) pairs, then one G update with z2."""
@@ -315,11 +323,12 @@ def make_segan(compile: bool = False, batch: int = 16, window: int = 16384):
   for m in list(g.modules()) + list(d.modules()):
     if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d, nn.Linear)):
       nn.init.trunc_normal_(m.weight, 0.0, 0.02, -0.04, 0.04)
+  g, d = g.to(device), d.to(device)
   opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
   opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
   pre = lambda x: torch.cat([x[:, :1], x[:, 1:] - 0.95 * x[:, :-1]], 1)
-  noisy = pre(torch.rand(batch, window) - 0.5)
-  clean = pre(torch.rand(batch, window) - 0.5)
+  noisy = pre(torch.rand(batch, window) - 0.5).to(device)
+  clean = pre(torch.rand(batch, window) - 0.5).to(device)
   z_shape = (batch, widths[-1], window // 2 ** len(widths))
   g, d = _maybe_compile(g, compile), _maybe_compile(d, compile)
   d_params = list(d.parameters())
@@ -327,14 +336,14 @@ def make_segan(compile: bool = False, batch: int = 16, window: int = 16384):
 
   def step():
     with torch.no_grad():
-      fake = g(noisy, torch.randn(z_shape))
+      fake = g(noisy, torch.randn(z_shape, device=device))
     loss = 0.5 * ((d(pair(clean)) - 1) ** 2).mean() + 0.5 * (d(pair(fake)) ** 2).mean()
     opt_d.zero_grad(set_to_none=True)
     loss.backward()
     opt_d.step()
     for p in d_params:
       p.requires_grad_(False)
-    fake = g(noisy, torch.randn(z_shape))
+    fake = g(noisy, torch.randn(z_shape, device=device))
     loss = 0.5 * ((d(pair(fake)) - 1) ** 2).mean() + 100.0 * (fake - clean).abs().mean()
     opt_g.zero_grad(set_to_none=True)
     loss.backward()
@@ -404,7 +413,7 @@ class ImagePool:
     return torch.cat(out, 0)
 
 
-def make_cyclegan(compile: bool = False, batch: int = 8, size: int = 32):
+def make_cyclegan(compile: bool = False, batch: int = 8, size: int = 32, device: str = "cpu"):
   """The CycleGAN step (LSGAN, lambda 10, identity 0.5 lambda, pools of 50)."""
   torch.manual_seed(0)
   g_ab, g_ba = resnet_generator(), resnet_generator()
@@ -412,12 +421,13 @@ def make_cyclegan(compile: bool = False, batch: int = 8, size: int = 32):
   for m in [m for net in (g_ab, g_ba, d_a, d_b) for m in net.modules()]:
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
       nn.init.normal_(m.weight, 0.0, 0.02)
+  g_ab, g_ba, d_a, d_b = (net.to(device) for net in (g_ab, g_ba, d_a, d_b))
   opt_g = torch.optim.Adam(list(g_ab.parameters()) + list(g_ba.parameters()), 2e-4,
                            betas=(0.5, 0.999))
   opt_d = torch.optim.Adam(list(d_a.parameters()) + list(d_b.parameters()), 2e-4,
                            betas=(0.5, 0.999))
-  a = (torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1
-  b = (torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1
+  a = ((torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1).to(device)
+  b = ((torch.rand(batch, 1, size, size) > 0.8).float() * 2 - 1).to(device)
   g_ab, g_ba, d_a, d_b = (_maybe_compile(n, compile) for n in (g_ab, g_ba, d_a, d_b))
   pool_ab, pool_ba = ImagePool(), ImagePool()
   d_params = list(d_a.parameters()) + list(d_b.parameters())
@@ -454,15 +464,19 @@ def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("--steps", type=int, default=20)
   p.add_argument("--compile", action="store_true")
+  p.add_argument("--device", default="cpu", help="cpu or cuda")
   args = p.parse_args()
-  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+  sync = torch.cuda.synchronize if args.device.startswith("cuda") else lambda: None
+  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.device}")
   for name, make in STEPS.items():
-    step = make(compile=args.compile)
+    step = make(compile=args.compile, device=args.device)
     for _ in range(3):
       step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(args.steps):
       step()
+    sync()
     print(f"{name}: {args.steps / (time.perf_counter() - t0):.2f} steps/s")
 
 

@@ -30,14 +30,17 @@ CPU's peak estimated from lscpu (cores x clock x FP32 FLOPs/cycle, see `cpu_peak
 (b) the rate of a large float32 matrix product measured here (a practical peak).
 `--threads 1` runs both frameworks on one thread (XLA's and PyTorch's intra-op pools):
 a per-core comparison that suffers less when other processes load the machine.
+bench/accelerator.py runs the same workers on a GPU (PyTorch on CUDA: `Child(device=)`).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
 import resource
+import select
 import statistics
 import subprocess
 import sys
@@ -106,8 +109,13 @@ def jax_worker(name: str):
   holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0),
                                 {k: v[0] for k, v in host.items()})]
   step = jax.jit(step_lib.keyed(step_lib.make_train_step(c, method)), donate_argnums=0)
-  cost = step.lower(holder[0], data).compile().cost_analysis()
-  cost = cost[0] if isinstance(cost, list) else cost
+  lowered = step.lower(holder[0], data)
+  first = lambda cost: (cost[0] if isinstance(cost, list) else cost) or {}
+  cost = first(lowered.compile().cost_analysis())
+  try:
+    model_cost = first(lowered.cost_analysis())
+  except Exception:  # a backend without cost analysis of unoptimised HLO
+    model_cost = {}
 
   def run(n):
     state = holder[0]
@@ -117,7 +125,11 @@ def jax_worker(name: str):
     jax.block_until_ready(metrics)
     holder[0] = state
     return time.perf_counter() - t0
-  return run, {"flops_per_step": float(cost.get("flops", 0.0)), "version": jax.__version__}
+  # flops_per_step: XLA's count on the compiled (optimised) step; model_flops_per_step:
+  # on the step as lowered, before the backend's rewrites (the same on every backend).
+  return run, {"flops_per_step": float(cost.get("flops", 0.0)),
+               "model_flops_per_step": float(model_cost.get("flops", 0.0)),
+               "version": jax.__version__, "device": jax.devices()[0].device_kind}
 
 
 def matmul_rate() -> float:
@@ -137,18 +149,53 @@ def matmul_rate() -> float:
 # ---------------------------------------------------------------- PyTorch side
 
 def torch_worker(name: str, compile: bool):
+  """(run(n) -> seconds, info) on BENCH_DEVICE (cpu, or cuda for bench/accelerator.py:
+  there TF32 matmuls and convolutions, as XLA's default precision on GPUs, and cuDNN's
+  autotuner, as XLA's autotuned convolutions)."""
   import torch
   import torch_reference
   if int(os.environ.get("BENCH_THREADS", "0")):
     torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
-  step = torch_reference.STEPS[name](compile=compile)
+  device = os.environ.get("BENCH_DEVICE", "cpu")
+  info = {"version": torch.__version__, "threads": torch.get_num_threads(), "device": device}
+  sync = lambda: None
+  if device.startswith("cuda"):
+    if not torch.cuda.is_available():
+      raise RuntimeError(f"torch {torch.__version__} sees no CUDA device (torch.version.cuda="
+                         f"{torch.version.cuda}); install a CUDA build of torch to compare.")
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = True
+    sync = torch.cuda.synchronize
+    info.update(device=torch.cuda.get_device_name(), cuda=torch.version.cuda,
+                cudnn=torch.backends.cudnn.version(),
+                matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+                cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+                cudnn_benchmark=torch.backends.cudnn.benchmark,
+                float32_matmul_precision=torch.get_float32_matmul_precision())
+  step = torch_reference.STEPS[name](compile=compile, device=device)
 
   def run(n):
+    sync()
     t0 = time.perf_counter()
     for _ in range(n):
       step()
+    sync()
     return time.perf_counter() - t0
-  return run, {"version": torch.__version__, "threads": torch.get_num_threads()}
+  return run, info
+
+
+def device_peak_mb(framework: str) -> float | None:
+  """Peak accelerator memory in use by this process's arrays (MiB): jax's allocator
+  statistics, torch.cuda.max_memory_allocated; None on the CPU."""
+  if framework == "gan_jax":
+    import jax
+    stats = jax.devices()[0].memory_stats() if jax.default_backend() != "cpu" else None
+    return stats["peak_bytes_in_use"] / 2 ** 20 if stats else None
+  import torch
+  if os.environ.get("BENCH_DEVICE", "cpu").startswith("cuda"):
+    return torch.cuda.max_memory_allocated() / 2 ** 20
+  return None
 
 
 def worker(spec: str):
@@ -159,7 +206,8 @@ def worker(spec: str):
     run, info = jax_worker(name)
   else:
     run, info = torch_worker(name, compile=framework == "torch-compile")
-  run(2 if name in ("wgan_gp", "segan") else 5)  # compile + warm-up
+  # compile + warm-up (BENCH_WARMUP: bench/accelerator.py --smoke takes 1)
+  run(int(os.environ.get("BENCH_WARMUP", 0)) or (2 if name in ("wgan_gp", "segan") else 5))
   info["warmup_s"] = time.perf_counter() - t0
   if framework == "gan_jax" and name == "dcgan":
     info["matmul_flops"] = matmul_rate()
@@ -170,28 +218,43 @@ def worker(spec: str):
       print(json.dumps({"seconds": run(int(cmd[1]))}), flush=True)
     else:
       rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-      print(json.dumps({"maxrss_mb": rss}), flush=True)
+      print(json.dumps({"maxrss_mb": rss, "device_peak_mb": device_peak_mb(framework)}),
+            flush=True)
       return
 
 
 class Child:
-  def __init__(self, spec: str, threads: int = 0):
+  """A worker process for `spec` ("framework:step"), built and warmed up on return;
+  `device` is the PyTorch device (BENCH_DEVICE). A worker that dies, or is not ready
+  within `timeout_s` (then killed), raises a RuntimeError with its stderr's tail."""
+
+  def __init__(self, spec: str, threads: int = 0, device: str = "cpu",
+               timeout_s: float | None = None):
     self.spec, self.log = spec, tempfile.TemporaryFile("w+")
-    env = dict(os.environ, BENCH_THREADS=str(threads))
+    env = dict(os.environ, BENCH_THREADS=str(threads), BENCH_DEVICE=device)
     if threads:
       env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
                           f"intra_op_parallelism_threads={threads}")
     self.proc = subprocess.Popen([sys.executable, __file__, "--worker", spec], text=True, env=env,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log)
-    self.info, self.seconds, self.maxrss_mb = self.read().get("ready"), [], None
+    self.info, self.seconds = self.read(timeout_s).get("ready"), []
+    self.maxrss_mb = self.device_peak_mb = None
 
-  def read(self) -> dict:
+  def read(self, timeout_s: float | None = None) -> dict:
+    if timeout_s is not None and not select.select([self.proc.stdout], [], [], timeout_s)[0]:
+      self.proc.kill()
+      self.proc.wait()
+      tail = self.tail()
+      raise RuntimeError(f"{self.spec} worker gave no answer in {timeout_s:.0f} s (killed)"
+                         + (f":\n{tail}" if tail else ""))
     line = self.proc.stdout.readline()
     if not line:
-      self.log.seek(0)
-      tail = "".join(self.log.readlines()[-15:])
-      raise RuntimeError(f"{self.spec} worker died:\n{tail}")
+      raise RuntimeError(f"{self.spec} worker died:\n{self.tail()}")
     return json.loads(line)
+
+  def tail(self, lines: int = 15) -> str:
+    self.log.seek(0)
+    return "".join(self.log.readlines()[-lines:])
 
   def run(self, n: int):
     self.proc.stdin.write(f"run {n}\n")
@@ -201,7 +264,8 @@ class Child:
   def close(self):
     self.proc.stdin.write("quit\n")
     self.proc.stdin.flush()
-    self.maxrss_mb = self.read()["maxrss_mb"]
+    answer = self.read()
+    self.maxrss_mb, self.device_peak_mb = answer["maxrss_mb"], answer.get("device_peak_mb")
     self.proc.wait()
 
 
@@ -342,18 +406,34 @@ def measure(name: str, args) -> list[dict]:
       children.append(Child(f"{spec}:{name}", args.threads))
     except RuntimeError as e:
       print(f"warning: {e}", file=sys.stderr)
-  for _ in range(args.rounds):
-    for child in children:
-      child.run(args.steps)
+  rows = time_rounds(name, children, args.steps, args.rounds)
+  for r in rows:
+    if "error" in r:
+      print(f"warning: {r['error']}", file=sys.stderr)
+  return [r for r in rows if "error" not in r]
+
+
+def time_rounds(name: str, children: list[Child], steps: int, rounds: int) -> list[dict]:
+  """`rounds` rounds of `steps` steps, the children taking turns (A B A B ...); then
+  closes them. One row per child: median steps/s over rounds, min, max, ...; a child
+  that dies on the way gives {"step", "framework", "error"} and leaves the rotation."""
   rows = []
+  for _ in range(rounds):
+    for child in list(children):
+      try:
+        child.run(steps)
+      except RuntimeError as e:
+        children.remove(child)
+        rows.append({"step": name, "framework": child.spec.split(":")[0], "error": str(e)})
   batch, n_critic, what = STEPS[name]
   for child in children:
     child.close()
-    rates = [args.steps / s for s in child.seconds]
+    rates = [steps / s for s in child.seconds]
     rows.append({"step": name, "framework": child.spec.split(":")[0],
                  "steps_per_s": statistics.median(rates), "min": min(rates), "max": max(rates),
                  "samples_per_s": statistics.median(rates) * batch * n_critic, "what": what,
-                 "maxrss_mb": child.maxrss_mb, **child.info})
+                 "maxrss_mb": child.maxrss_mb, "device_peak_mb": child.device_peak_mb,
+                 **child.info})
   return rows
 
 
@@ -370,9 +450,7 @@ def main():
   args = p.parse_args()
   if args.worker:
     return worker(args.worker)
-  try:
-    import torch  # noqa: F401
-  except ImportError:
+  if importlib.util.find_spec("torch") is None:
     sys.exit("bench/vs_torch.py needs PyTorch: pip install -e '.[bench]'")
   if args.check:
     return check_cyclegan()
