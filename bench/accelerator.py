@@ -72,6 +72,7 @@ import vs_torch  # noqa: E402
 
 STEPS = ("dcgan", "wgan_gp", "pix2pix", "cyclegan")
 FRAMEWORKS = ("gan_jax", "torch", "torch-compile")
+BF16 = ("gan_jax@bf16", "torch@bf16")  # --bf16: train.precision=bf16 / torch.autocast
 PMAP_SPEC = "experiments/dcgan.py"
 # Peak dense TFLOP/s (no sparsity) from NVIDIA's data sheets: fp32 on CUDA cores, tf32
 # and bf16 on tensor cores. The first pattern that matches jax's device_kind wins; H100
@@ -135,7 +136,8 @@ def error_line(message: str) -> str:
 def start_workers(keys, device: str, jobs: int, timeout_s: float) -> dict:
   """{(framework, step): Child or the error string} for `keys`, built `jobs` at a time,
   the slowest to build (torch.compile, then gan_jax) first."""
-  order = sorted(keys, key=lambda k: ("torch-compile", "gan_jax", "torch").index(k[0]))
+  order = sorted(keys, key=lambda k: ("torch-compile", "gan_jax", "torch").index(
+      k[0].split("@")[0]))
 
   def start(key):
     try:
@@ -150,7 +152,8 @@ def step_rows(names, args, device: str) -> list[dict]:
   """vs_torch's rows for each step in `names`: its workers (all built first) timed in
   alternating rounds; a worker that failed gives {"step", "framework", "error"}."""
   compiled = lambda name: args.compile_only is None or name in args.compile_only
-  keys = [(f, n) for n in names for f in FRAMEWORKS if f != "torch-compile" or compiled(n)]
+  keys = [(f, n) for n in names for f in FRAMEWORKS + (BF16 if args.bf16 else ())
+          if f != "torch-compile" or compiled(n)]
   t0 = time.perf_counter()
   workers = start_workers(keys, device, args.jobs, args.warmup_timeout)
   print(f"{len(keys)} workers built and warmed up in {time.perf_counter() - t0:.0f} s "
@@ -160,8 +163,8 @@ def step_rows(names, args, device: str) -> list[dict]:
     mine = {f: w for (f, n), w in workers.items() if n == name}
     ready = [w for w in mine.values() if not isinstance(w, str)]
     rows += vs_torch.time_rounds(name, ready, args.steps, args.rounds)
-    rows += [{"step": name, "framework": f, "error": w} for f, w in mine.items()
-             if isinstance(w, str)]
+    rows += [{"step": name, "framework": f.split("@")[0], "precision": f.partition("@")[2]
+              or "fp32", "error": w} for f, w in mine.items() if isinstance(w, str)]
     if not compiled(name):
       rows.append({"step": name, "framework": "torch-compile",
                    "note": "not run (--smoke compiles dcgan only)"})
@@ -172,25 +175,29 @@ def print_steps(rows, peak_name, peaks, precision):
   peak = peaks[precision] * 1e12 if peaks and precision in peaks else None
   what = (f"{peak / 1e12:g} TFLOP/s, {precision} dense, {peak_name}" if peak
           else "unknown (no peak for this device in bench/accelerator.py's PEAKS)")
-  print(f"\n## Train steps\n\nMFU against: {what}. GFLOP/step: XLA's count of the gan_jax "
+  print(f"\n## Train steps\n\nMFU against: {what} (bf16 rows: the bf16 peak). GFLOP/step: XLA's count of the gan_jax "
         "step as lowered (the same step for all three rows). Memory: peak bytes in use by "
         "the process's arrays on the device.\n")
-  print("| step | framework | steps/s [min-max] | samples/s | vs torch eager | GFLOP/step "
-        "| TFLOP/s | MFU | device memory (MiB) | ready (s) |")
-  print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+  print("| step | framework | precision | steps/s [min-max] | samples/s | vs torch eager "
+        "(same precision) | GFLOP/step | TFLOP/s | MFU | device memory (MiB) | ready (s) |")
+  print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
   order = {f: i for i, f in enumerate(FRAMEWORKS)}
-  for r in sorted(rows, key=lambda r: (STEPS.index(r["step"]), order[r["framework"]])):
+  for r in sorted(rows, key=lambda r: (STEPS.index(r["step"]), r.get("precision") == "bf16",
+                                       order[r["framework"]])):
+    r.setdefault("precision", "fp32")
     if "steps_per_s" not in r:
       text = f"error: {error_line(r['error'])}" if "error" in r else r["note"]
-      print(f"| {r['step']} | {r['framework']} | {text} | | | | | | | |")
+      print(f"| {r['step']} | {r['framework']} | {r['precision']} | {text} | | | | | | | |")
       continue
     same = [e for e in rows if e["step"] == r["step"] and "steps_per_s" in e]
-    eager = next((e for e in same if e["framework"] == "torch"), None)
+    eager = next((e for e in same if e["framework"] == "torch"
+                  and e.get("precision", "fp32") == r["precision"]), None)
+    row_peak = peaks["bf16"] * 1e12 if peaks and r["precision"] == "bf16" else peak
     flops = next((e.get("model_flops_per_step") or e.get("flops_per_step") for e in same
                   if e["framework"] == "gan_jax"), None)
     rate = flops * r["steps_per_s"] if flops else None
     r.update(gflop_per_step=flops and flops / 1e9, tflop_per_s=rate and rate / 1e12,
-             mfu=rate / peak if rate and peak else None)
+             mfu=rate / row_peak if rate and row_peak else None)
     cells = [f"{r['steps_per_s']:.1f} [{r['min']:.1f}-{r['max']:.1f}]",
              f"{r['samples_per_s']:.0f} {r['what']}",
              f"{r['steps_per_s'] / eager['steps_per_s']:.2f}x" if eager else "n/a",
@@ -199,7 +206,7 @@ def print_steps(rows, peak_name, peaks, precision):
              f"{100 * r['mfu']:.2g}%" if r["mfu"] is not None else "unknown",
              f"{r['device_peak_mb']:.0f}" if r.get("device_peak_mb") else "n/a (CPU)",
              f"{r['warmup_s']:.0f}"]
-    print(f"| {r['step']} | {r['framework']} | " + " | ".join(cells) + " |")
+    print(f"| {r['step']} | {r['framework']} | {r['precision']} | " + " | ".join(cells) + " |")
 
 
 def sweep_rows(members: int, steps: int, fashion: str) -> list[dict]:
@@ -259,6 +266,8 @@ def main():
   p.add_argument("--steps", type=int, default=50, help="steps per round")
   p.add_argument("--rounds", type=int, default=5)
   p.add_argument("--only", default=",".join(STEPS))
+  p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                 help="also time bf16 compute: train.precision=bf16 against torch.autocast")
   p.add_argument("--members", type=int, default=8, help="runs in the vectorised sweep")
   p.add_argument("--sweep-steps", type=int, default=50)
   p.add_argument("--pmap-steps", type=int, default=200)

@@ -2,7 +2,7 @@
 
   python bench/vs_torch.py [--steps 20] [--rounds 5]
                            [--only dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan] [--compile]
-                           [--threads N]
+                           [--threads N] [--bf16]
   python bench/vs_torch.py --check   # CycleGAN: the same numbers in both frameworks
 
 Steps (bench/torch_reference.py has the PyTorch side): `dcgan` the 28x28 Fashion-MNIST
@@ -28,6 +28,8 @@ ratio gan_jax / PyTorch eager, and the FLOP/s the gan_jax step achieves: FLOPs p
 step from XLA's cost analysis of the compiled step, times steps/s, against (a) the
 CPU's peak estimated from lscpu (cores x clock x FP32 FLOPs/cycle, see `cpu_peak`) and
 (b) the rate of a large float32 matrix product measured here (a practical peak).
+`--bf16` adds bfloat16 rows: gan_jax with `train.precision=bf16` against the PyTorch
+step under `torch.autocast("cpu", torch.bfloat16)` (float32 weights on both sides).
 `--threads 1` runs both frameworks on one thread (XLA's and PyTorch's intra-op pools):
 a per-core comparison that suffers less when other processes load the machine.
 bench/accelerator.py runs the same workers on a GPU (PyTorch on CUDA: `Child(device=)`).
@@ -88,12 +90,15 @@ def jax_config(name: str):
   return c, (28, 28, 1)
 
 
-def jax_worker(name: str):
-  """(run(n) -> seconds, info): the real gan_jax train step on a fixed random batch."""
+def jax_worker(name: str, precision: str = "fp32", compiled: list | None = None):
+  """(run(n) -> seconds, info): the real gan_jax train step on a fixed random batch,
+  computing in `precision` (train.precision); the compiled executable is appended to
+  `compiled` where given (bench/profile_step.py reads its HLO)."""
   import jax
   import numpy as np
   from gan_jax import methods, train_step as step_lib
   c, shape = jax_config(name)
+  c.train.precision = precision
   batch, n_critic, _ = STEPS[name]
   method = methods.get(c.method).build(c, shape)
   rng = np.random.default_rng(0)
@@ -110,8 +115,11 @@ def jax_worker(name: str):
                                 {k: v[0] for k, v in host.items()})]
   step = jax.jit(step_lib.keyed(step_lib.make_train_step(c, method)), donate_argnums=0)
   lowered = step.lower(holder[0], data)
+  executable = lowered.compile()
+  if compiled is not None:
+    compiled.append(executable)
   first = lambda cost: (cost[0] if isinstance(cost, list) else cost) or {}
-  cost = first(lowered.compile().cost_analysis())
+  cost = first(executable.cost_analysis())
   try:
     model_cost = first(lowered.cost_analysis())
   except Exception:  # a backend without cost analysis of unoptimised HLO
@@ -148,10 +156,13 @@ def matmul_rate() -> float:
 
 # ---------------------------------------------------------------- PyTorch side
 
-def torch_worker(name: str, compile: bool):
+def torch_worker(name: str, compile: bool, precision: str = "fp32"):
   """(run(n) -> seconds, info) on BENCH_DEVICE (cpu, or cuda for bench/accelerator.py:
   there TF32 matmuls and convolutions, as XLA's default precision on GPUs, and cuDNN's
-  autotuner, as XLA's autotuned convolutions)."""
+  autotuner, as XLA's autotuned convolutions). bf16: the whole step under
+  torch.autocast(device, torch.bfloat16) (PyTorch's mixed precision: bfloat16
+  convolutions and matmuls, float32 weights and optimizer)."""
+  import contextlib
   import torch
   import torch_reference
   if int(os.environ.get("BENCH_THREADS", "0")):
@@ -174,12 +185,16 @@ def torch_worker(name: str, compile: bool):
                 cudnn_benchmark=torch.backends.cudnn.benchmark,
                 float32_matmul_precision=torch.get_float32_matmul_precision())
   step = torch_reference.STEPS[name](compile=compile, device=device)
+  autocast = contextlib.nullcontext
+  if precision == "bf16":
+    autocast = lambda: torch.autocast(device.split(":")[0], dtype=torch.bfloat16)
 
   def run(n):
     sync()
     t0 = time.perf_counter()
     for _ in range(n):
-      step()
+      with autocast():
+        step()
     sync()
     return time.perf_counter() - t0
   return run, info
@@ -201,15 +216,17 @@ def device_peak_mb(framework: str) -> float | None:
 def worker(spec: str):
   """Child process: build, warm up, then answer 'run N' / 'quit' lines with JSON."""
   framework, name = spec.split(":")
+  framework, _, precision = framework.partition("@")
+  precision = precision or "fp32"
   t0 = time.perf_counter()
   if framework == "gan_jax":
-    run, info = jax_worker(name)
+    run, info = jax_worker(name, precision)
   else:
-    run, info = torch_worker(name, compile=framework == "torch-compile")
+    run, info = torch_worker(name, framework == "torch-compile", precision)
   # compile + warm-up (BENCH_WARMUP: bench/accelerator.py --smoke takes 1)
   run(int(os.environ.get("BENCH_WARMUP", 0)) or (2 if name in ("wgan_gp", "segan") else 5))
   info["warmup_s"] = time.perf_counter() - t0
-  if framework == "gan_jax" and name == "dcgan":
+  if framework == "gan_jax" and name == "dcgan" and precision == "fp32":
     info["matmul_flops"] = matmul_rate()
   print(json.dumps({"ready": info}), flush=True)
   for line in sys.stdin:
@@ -400,6 +417,8 @@ def check_cyclegan():
 
 def measure(name: str, args) -> list[dict]:
   specs = ["gan_jax", "torch"] + (["torch-compile"] if args.compile else [])
+  if args.bf16:
+    specs += ["gan_jax@bf16", "torch@bf16"]
   children = []
   for spec in specs:
     try:
@@ -429,7 +448,9 @@ def time_rounds(name: str, children: list[Child], steps: int, rounds: int) -> li
   for child in children:
     child.close()
     rates = [steps / s for s in child.seconds]
-    rows.append({"step": name, "framework": child.spec.split(":")[0],
+    framework = child.spec.split(":")[0]
+    rows.append({"step": name, "framework": framework.split("@")[0],
+                 "precision": framework.partition("@")[2] or "fp32",
                  "steps_per_s": statistics.median(rates), "min": min(rates), "max": max(rates),
                  "samples_per_s": statistics.median(rates) * batch * n_critic, "what": what,
                  "maxrss_mb": child.maxrss_mb, "device_peak_mb": child.device_peak_mb,
@@ -446,6 +467,8 @@ def main():
                  help="compare the CycleGAN step's numbers with PyTorch's and exit")
   p.add_argument("--compile", action="store_true", help="also time torch.compile")
   p.add_argument("--threads", type=int, default=0, help="intra-op threads (0: defaults)")
+  p.add_argument("--bf16", action="store_true",
+                 help="also time bf16 compute: train.precision=bf16 against torch.autocast")
   p.add_argument("--worker", help=argparse.SUPPRESS)
   args = p.parse_args()
   if args.worker:
@@ -467,22 +490,25 @@ def main():
         f"Load average {load0:.1f} -> {os.getloadavg()[0]:.1f} (other processes share the "
         f"cores). {args.rounds} alternating rounds; median [min-max]. Threads per framework: "
         f"{args.threads or 'default'}.\n")
-  print("| step | framework | steps/s | samples/s | peak RSS (MB) | vs torch eager | GFLOP/step "
-        "| GFLOP/s | % peak | % matmul |")
-  print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+  print("| step | framework | precision | steps/s | samples/s | peak RSS (MB) | vs torch eager "
+        "fp32 | vs torch eager, same precision | GFLOP/step | GFLOP/s | % peak | % matmul |")
+  print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
   matmul = next((r["matmul_flops"] for r in rows if "matmul_flops" in r), None)
   for r in rows:
-    eager = next((e for e in rows if e["step"] == r["step"] and e["framework"] == "torch"), None)
-    ratio = f"{r['steps_per_s'] / eager['steps_per_s']:.2f}x" if eager else "n/a"
+    def ratio(precision):
+      eager = next((e for e in rows if e["step"] == r["step"] and e["framework"] == "torch"
+                    and e["precision"] == precision), None)
+      return f"{r['steps_per_s'] / eager['steps_per_s']:.2f}x" if eager else "n/a"
     flops = r.get("flops_per_step")
     cells = ["", "", "", ""]
     if flops:
       rate = flops * r["steps_per_s"]
       cells = [f"{flops / 1e9:.2f}", f"{rate / 1e9:.0f}", f"{100 * rate / peak:.0f}%",
                f"{100 * rate / matmul:.0f}%" if matmul else ""]
-    print(f"| {r['step']} | {r['framework']} | {r['steps_per_s']:.2f} [{r['min']:.2f}-"
-          f"{r['max']:.2f}] | {r['samples_per_s']:.0f} {r['what']} | {r['maxrss_mb']:.0f} | "
-          f"{ratio} | " + " | ".join(cells) + " |")
+    print(f"| {r['step']} | {r['framework']} | {r['precision']} | {r['steps_per_s']:.2f} "
+          f"[{r['min']:.2f}-{r['max']:.2f}] | {r['samples_per_s']:.0f} {r['what']} | "
+          f"{r['maxrss_mb']:.0f} | {ratio('fp32')} | {ratio(r['precision'])} | "
+          + " | ".join(cells) + " |")
   if matmul:
     print(f"\nMeasured float32 matmul (2048^3, jax): {matmul / 1e9:.0f} GFLOP/s.")
 
