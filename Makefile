@@ -33,13 +33,15 @@ test: setup
 
 bench: setup classifier
 	$(PY) -m pip install -q -e '.[bench]'
-	$(PY) bench/vs_torch.py
+	$(PY) bench/vs_torch.py --bf16
+	$(PY) bench/profile_step.py
 	$(PY) bench/step_speed.py
 	$(PY) bench/pipeline.py
 	$(PY) bench/sweep_speed.py
 	$(PY) bench/layers_speed.py
 	$(PY) bench/matmul_peak.py
 	$(PY) bench/eval_speed.py
+	$(PY) bench/compile_cache.py
 
 # The accelerator benchmark (bench/accelerator.py, under 5 minutes on one H100): needs an
 # environment already set up with `pip install -e '.[cuda,bench]'` and a CUDA build of

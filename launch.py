@@ -91,9 +91,11 @@ def _label_option(labels) -> dict:
 
 
 def main(argv):
+  from gan_jax import cache
   if _COMPILATION_CACHE.value:
-    from gan_jax import cache
     cache.enable_compilation_cache()
+  else:
+    cache.disable_compilation_cache()
   if _DISTRIBUTED.value:
     from gan_jax import parallel
     parallel.initialize_distributed()

@@ -8,7 +8,9 @@ step, each (a) with the cache off (`--nocompilation_cache`), (b) with an empty c
 (the first process fills it) and (c) with the cache that (b) filled. Reported: wall
 seconds of the whole process (imports, restore, compiling, the work itself) and the
 seconds XLA spent compiling in it (the sum of jax's "Finished XLA compilation" log
-lines), median over `--repeats`. Each variant gets a fresh copy of the trained run,
+lines), median over `--repeats`. jax stores only compilations that took at least
+`jax_persistent_cache_min_compile_time_secs` (1 s by default); the shorter ones are
+compiled again in every process. Each variant gets a fresh copy of the trained run,
 so every resume starts from the same checkpoint.
 """
 from __future__ import annotations
@@ -64,9 +66,11 @@ def main():
       for variant in times:
         workdir = os.path.join(base, f"run_{len(rows)}_{r}_{variant.split()[0]}")
         shutil.copytree(trained, workdir)
-        flags = ["--nocompilation_cache"] if variant == "off" else []
+        # off: neither the flag nor $JAX_COMPILATION_CACHE_DIR (which jax reads itself)
+        flags, run_env = (["--nocompilation_cache"], env) if variant == "off" else (
+            [], {**env, "JAX_COMPILATION_CACHE_DIR": cache})
         times[variant].append(launch(["--config", args.config, "--workdir", workdir,
-                                      *extra, *flags], {**env, "JAX_COMPILATION_CACHE_DIR": cache}))
+                                      *extra, *flags], run_env))
     rows.append((mode, {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
                         for k, v in times.items()}))
   print(f"\n`{args.config}` trained {n} steps; median of {args.repeats}; wall s (of which XLA "

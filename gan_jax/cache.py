@@ -34,6 +34,14 @@ def enable_compilation_cache() -> str:
   return path
 
 
+def disable_compilation_cache() -> None:
+  """Turns JAX's persistent compilation cache off, also where $JAX_COMPILATION_CACHE_DIR
+  (which jax reads by itself) names one: `launch.py --nocompilation_cache` compiles
+  everything in-process and writes nothing."""
+  import jax
+  jax.config.update("jax_compilation_cache_dir", None)
+
+
 def digest(params: dict) -> str:
   """A short stable hash of a JSON-serialisable dict (key order does not matter)."""
   return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]

@@ -46,3 +46,19 @@ def test_bad_input_messages(tmp_path):
   assert out.returncode != 0 and "Unknown loss 'wgan-gp'" in out.stderr
   out = launch("--config", "experiments/gan.py:smoke", "--config.train.steps=many")
   assert out.returncode != 0 and "'train.steps' is a int" in out.stderr
+
+
+def test_nocompilation_cache_overrides_the_environment(monkeypatch, tmp_path):
+  """jax reads $JAX_COMPILATION_CACHE_DIR by itself; `launch.py --nocompilation_cache`
+  (cache.disable_compilation_cache) must turn the cache off all the same."""
+  import jax
+  from gan_jax import cache
+  old = jax.config.jax_compilation_cache_dir
+  monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
+  try:
+    assert cache.enable_compilation_cache() == str(tmp_path)
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path)
+    cache.disable_compilation_cache()
+    assert jax.config.jax_compilation_cache_dir is None
+  finally:
+    jax.config.update("jax_compilation_cache_dir", old)
