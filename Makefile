@@ -43,7 +43,7 @@ bench: setup classifier
 	$(PY) bench/eval_speed.py
 	$(PY) bench/compile_cache.py
 
-# The accelerator benchmark (bench/accelerator.py, under 5 minutes on one H100): needs an
+# The accelerator benchmark (bench/accelerator.py, target 5 minutes on one H100): needs an
 # environment already set up with `pip install -e '.[cuda,bench]'` and a CUDA build of
 # torch, since GPU machines may have no internet; installs nothing, downloads nothing.
 bench-device:

@@ -7,8 +7,9 @@ launch.py processes: `--mode sample`, `--mode eval` and a resume that trains 1 m
 step, each (a) with the cache off (`--nocompilation_cache`), (b) with an empty cache
 (the first process fills it) and (c) with the cache that (b) filled. Reported: wall
 seconds of the whole process (imports, restore, compiling, the work itself) and the
-seconds XLA spent compiling in it (the sum of jax's "Finished XLA compilation" log
-lines), median over `--repeats`. jax stores only compilations that took at least
+seconds XLA spent compiling or loading compiled executables from the cache in it (the
+sum of jax's "Finished XLA compilation" log lines, which time both), median over
+`--repeats`. jax stores only compilations that took at least
 `jax_persistent_cache_min_compile_time_secs` (1 s by default); the shorter ones are
 compiled again in every process. Each variant gets a fresh copy of the trained run,
 so every resume starts from the same checkpoint.
@@ -74,7 +75,7 @@ def main():
     rows.append((mode, {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
                         for k, v in times.items()}))
   print(f"\n`{args.config}` trained {n} steps; median of {args.repeats}; wall s (of which XLA "
-        "compiling s)\n")
+        "compiling or loading from the cache, s)\n")
   print("| launch.py | cache off | empty cache (fills it) | filled cache | saved |")
   print("| --- | --- | --- | --- | --- |")
   for mode, t in rows:

@@ -102,12 +102,15 @@ def profile_jax(name: str, precision: str, steps: int) -> dict:
   return summarise(by_op, lambda op: ops[op], wall / steps * 1e3)
 
 
-TORCH_CLASSES = [("convolution", r"conv"), ("matmul", r"addmm|\bmm\b|matmul|linear|bmm"),
-                 ("reduction", r"batch_norm|native_batch_norm|group_norm|layer_norm|sum|mean"
-                               r"|norm|var"),
-                 ("data movement", r"copy|clone|cat|view|reshape|permute|transpose|"
-                                   r"contiguous|pad|slice|select|empty|zeros|fill|to\b"),
-                 ("elementwise", r".")]
+TORCH_CLASSES = [  # matched, case-insensitively, against the op's name after "::"
+    ("convolution", r"conv"),
+    ("matmul", r"addmm|\bmm\b|matmul|linear|bmm"),
+    ("reduction", r"batch_?norm|group_?norm|layer_?norm|\bnorm\b|\bsum\b|\bmean\b|\bvar\b|"
+                  r"mse_loss|l1_loss|reduce"),
+    ("data movement", r"copy|clone|\bcat\b|stack|view|reshape|permute|transpose|contiguous|"
+                      r"pad|slice|select|index|expand|as_strided|empty|zeros|fill|\bto\b"),
+    ("elementwise", r"."),
+]
 
 
 def profile_torch(name: str, precision: str, steps: int) -> dict:
@@ -123,7 +126,8 @@ def profile_torch(name: str, precision: str, steps: int) -> dict:
     if avg.key.startswith("ProfilerStep") or avg.self_cpu_time_total <= 0:
       continue
     key = f"{avg.key} {avg.input_shapes[:2] if avg.input_shapes else ''}"[:90]
-    kind = next(k for k, pattern in TORCH_CLASSES if re.search(pattern, avg.key))
+    op = avg.key.rsplit("::", 1)[-1].rsplit(": ", 1)[-1]  # "autograd::...: ConvolutionBackward0"
+    kind = next(k for k, pattern in TORCH_CLASSES if re.search(pattern, op, re.IGNORECASE))
     by_op[key] += avg.self_cpu_time_total / 1e3 / steps
     what[key] = (kind, key)
   return summarise(by_op, lambda op: what[op], wall / steps * 1e3)

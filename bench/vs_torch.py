@@ -30,8 +30,10 @@ CPU's peak estimated from lscpu (cores x clock x FP32 FLOPs/cycle, see `cpu_peak
 (b) the rate of a large float32 matrix product measured here (a practical peak).
 `--bf16` adds bfloat16 rows: gan_jax with `train.precision=bf16` against the PyTorch
 step under `torch.autocast("cpu", torch.bfloat16)` (float32 weights on both sides).
-`--threads 1` runs both frameworks on one thread (XLA's and PyTorch's intra-op pools):
-a per-core comparison that suffers less when other processes load the machine.
+`--threads N` holds each framework to N cores (the worker's CPU affinity, as XLA's CPU
+runtime runs independent ops on every core it may use whatever its thread flags say,
+plus PyTorch's intra-op threads): a per-core comparison that suffers less when other
+processes load the machine.
 bench/accelerator.py runs the same workers on a GPU (PyTorch on CUDA: `Child(device=)`).
 """
 from __future__ import annotations
@@ -215,6 +217,10 @@ def device_peak_mb(framework: str) -> float | None:
 
 def worker(spec: str):
   """Child process: build, warm up, then answer 'run N' / 'quit' lines with JSON."""
+  threads = int(os.environ.get("BENCH_THREADS", "0"))
+  if threads:  # XLA's CPU runtime runs independent ops on all the cores it may use,
+    # whatever its intra-op flags say: only the process's CPU affinity holds it to `threads`
+    os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:threads]))
   framework, name = spec.split(":")
   framework, _, precision = framework.partition("@")
   precision = precision or "fp32"
@@ -443,7 +449,9 @@ def time_rounds(name: str, children: list[Child], steps: int, rounds: int) -> li
         child.run(steps)
       except RuntimeError as e:
         children.remove(child)
-        rows.append({"step": name, "framework": child.spec.split(":")[0], "error": str(e)})
+        framework = child.spec.split(":")[0]
+        rows.append({"step": name, "framework": framework.split("@")[0],
+                     "precision": framework.partition("@")[2] or "fp32", "error": str(e)})
   batch, n_critic, what = STEPS[name]
   for child in children:
     child.close()

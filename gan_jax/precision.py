@@ -13,7 +13,8 @@
 
 The policy is set while the train step is traced (`compute`), and the methods apply
 their networks through `apply`, which is `module.apply` itself outside that context.
-Fixed feature networks (SRGAN's VGG) are not cast.
+Spectrally normalised layers (`layers.maybe_sn`) ask `compute_dtype` for the dtype of
+their normalised kernel (their power iteration, a statistic, stays float32). Fixed feature networks (SRGAN's VGG) are not cast.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ _COMPUTE = contextvars.ContextVar("gan_jax_compute_dtype", default=None)
 
 
 def check(config) -> None:
-  name = config.train.precision
+  name = config.train.get("precision", "fp32")
   if name not in POLICIES:
     raise ValueError(f"train.precision={name!r} must be one of {', '.join(POLICIES)}; e.g. "
                      "--config.train.precision=bf16 for bfloat16 compute with float32 "
@@ -45,6 +46,11 @@ def compute(name: str):
     _COMPUTE.reset(token)
 
 
+def compute_dtype():
+  """The dtype networks compute in where the policy is set (bfloat16), else None."""
+  return _COMPUTE.get()
+
+
 def cast(tree, dtype):
   """`tree` with its floating array leaves cast to `dtype` (other leaves unchanged)."""
   return jax.tree.map(
@@ -56,7 +62,7 @@ def cast(tree, dtype):
 def apply(module, variables, *args, **kwargs):
   """`module.apply(variables, *args, **kwargs)`; under a bf16 policy on bfloat16 params
   and inputs, with float32 outputs (and float32 mutated collections)."""
-  dtype = _COMPUTE.get()
+  dtype = compute_dtype()
   if dtype is None:
     return module.apply(variables, *args, **kwargs)
   variables = {**variables, "params": cast(variables["params"], dtype)}

@@ -288,6 +288,7 @@ def make_train_step(config, method, ctx: parallel.Context = parallel.Context()):
     raise ValueError(f"train.n_critic and train.n_gen must be >= 1, got {n_critic}, {n_gen}.")
   d_update, g_update = make_updates(config, method, ctx)
   compute = config.train.get("precision", "fp32")
+  precision.check(config)
 
   def train_step(state: TrainState, batch, key):
     with precision.compute(compute):  # the networks' dtype while this step is traced

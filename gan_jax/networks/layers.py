@@ -27,6 +27,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gan_jax import precision
+
 NORMS = ("batch", "layer", "instance", "none")
 BATCHNORM_MOMENTUM = 0.9  # flax's convention: running = 0.9 running + 0.1 batch
 DN = ("NHWC", "HWIO", "NHWC")
@@ -39,11 +41,15 @@ def maybe_sn(layer: nn.Module, spectral_norm: bool):
   """Wraps `layer` in spectral normalisation (Miyato et al., 2018) when asked.
 
   Returns a callable `f(x, train)`; the power-iteration vector and sigma live in the
-  'batch_stats' collection (part of the train state) and update only when `train`.
+  'batch_stats' collection (part of the train state, float32) and update only when
+  `train`.
   """
   if not spectral_norm:
     return lambda x, train: layer(x)
-  wrapped = nn.SpectralNorm(layer)
+  # the normalised kernel in the train step's compute dtype (train.precision): flax
+  # returns it in its float32 statistics' dtype otherwise, and the layer would promote
+  # its bfloat16 input to float32
+  wrapped = nn.SpectralNorm(layer, dtype=precision.compute_dtype())
   return lambda x, train: wrapped(x, update_stats=train)
 
 
