@@ -109,8 +109,10 @@ def test_bf16_wgan_gp_recovers_the_grid25_modes(tmp_path):
 def test_bf16_step_of_other_families_computes_in_bfloat16(make_config, spec):
   """SNGAN: spectrally normalised flax layers (their float32 statistics), the upsampling
   convolution's taps and EMA; pix2pix: the paired family's networks (and dropout). Every
-  convolution and product of the bf16 step is bfloat16, the state stays float32, and the
-  losses are float32's to bfloat16's precision."""
+  convolution and product of the bf16 step is bfloat16 and the state stays float32;
+  pix2pix's losses are float32's to bfloat16's precision (SNGAN's too, measured once:
+  d_loss 1.2995 against 1.2673 through 4 residual blocks; not repeated here, its float32
+  step would be one more slow compile)."""
   from gan_jax import parallel, train
   configs = [make_config(spec, **{"train.precision": p, "ema.decay": 0.999})
              for p in ("fp32", "bf16")]
@@ -119,10 +121,11 @@ def test_bf16_step_of_other_families_computes_in_bfloat16(make_config, spec):
   batch = next(pipeline.host_batches(run.source, 0, configs[0].train.n_critic))
   steps = [step_lib.keyed(step_lib.make_train_step(c, run.method)) for c in configs]
   assert matmul_dtypes(steps[1], state, batch) == {"bfloat16"}
-  (_, m32), (after16, m16) = (jax.jit(step)(state, batch) for step in steps)
+  after16, m16 = jax.jit(steps[1])(state, batch)
   assert after16.ema is not None and float_dtypes(after16) == {"float32"}
-  # measured: SNGAN d_loss 1.2995 against 1.2673, mean real logit -0.235 against -0.195
-  # (bfloat16's 8-bit mantissa through 4 residual blocks); pix2pix within 1e-3
-  for k in ("d_loss", "d_real", "d_fake"):
-    np.testing.assert_allclose(float(m16[k]), float(m32[k]), rtol=0.1, atol=0.06)
-  assert any(float(m16[k]) != float(m32[k]) for k in ("d_loss", "d_real", "d_fake"))
+  assert all(np.isfinite(float(v)) for v in m16.values())
+  if spec.startswith("pix2pix"):
+    _, m32 = jax.jit(steps[0])(state, batch)
+    for k in ("d_loss", "d_real", "d_fake"):
+      np.testing.assert_allclose(float(m16[k]), float(m32[k]), rtol=0.05, atol=0.01)
+    assert any(float(m16[k]) != float(m32[k]) for k in ("d_loss", "d_real", "d_fake"))
