@@ -50,8 +50,11 @@ def _unit(frames) -> np.ndarray:
 
 def gradient_energy(frames) -> np.ndarray:
   """[..., H, W, C] in [-1, 1] -> [...]: the sum of squared finite differences along H and
-  W on the [0, 1] scale."""
+  W on the [0, 1] scale, the frame padded by one pixel of background (-1), so an item's
+  edge on the frame's border counts and E does not change when the item moves."""
   f = _unit(frames)
+  pad = [(0, 0)] * (f.ndim - 3) + [(1, 1), (1, 1), (0, 0)]
+  f = np.pad(f, pad)
   dy = np.diff(f, axis=-3) ** 2
   dx = np.diff(f, axis=-2) ** 2
   return dy.sum(axis=(-3, -2, -1)) + dx.sum(axis=(-3, -2, -1))
