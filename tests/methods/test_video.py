@@ -52,8 +52,17 @@ def test_content_term_weights_frames(smoke):
   assert float(method.content(fake, batch, 1.0)) == pytest.approx(per_frame.mean(), rel=1e-5)
   assert method.hparams() == {"loss.gan_weight": 1.0, "loss.content_weight": 10.0,
                               "loss.later_content_weight": 0.0}
-  mse = experiment_config("video.py:smoke,loss=mse")
-  assert (mse.loss.gan_weight, mse.loss.later_content_weight) == (0.0, 1.0)
+  # the sweep's members are the two losses, and differ only in step arrays: one vmap
+  from experiments import video as experiment
+  from gan_jax import config as config_lib, sweep
+  members = experiment.get_sweep()
+  configs = []
+  for loss, member in zip(("mse", "gan"), members):
+    config = experiment_config(f"video.py:smoke,loss={loss}")
+    assert member == {k: config.loss[k.split(".")[1]] for k in member}
+    configs.append(config_lib.apply_overrides(experiment_config("video.py:smoke"), member))
+  assert [m["loss.gan_weight"] for m in members] == [0.0, 1.0]
+  assert sweep.plan(configs, backend="gpu") == ([[0, 1]], "")
 
 
 def _launch(workdir, *args):
