@@ -13,10 +13,14 @@ Args:
   below); the same G either way;
 - ``motion=fork|bounce``: the item turns left or right at the first future frame (the
   lecture notes' game character at a fork), or bounces off the walls (Moving MNIST);
-- ``steps=`` (0: the default), ``batch=``, ``width=``, ``smoke``.
+- ``later=`` the content weight on the future frames after the first (default: 1 for
+  mse, 0 for gan; see below), ``diversity=`` the mode-seeking weight lambda_ms (Mao et
+  al., 2019; default 0: off), ``steps=`` (0: the default), ``batch=``, ``width=``,
+  ``smoke``.
 
 Both runs: 32 x 32 frames, 4 past -> 4 future, batch 32, Adam 2e-4 (0.5, 0.999), 3,000
-steps (about 6 minutes each on 2 CPU cores). Scores (``eval.metrics=('video',)``, 1,000
+steps (about 7 minutes alone on 2 CPU cores, 7.5 steps/s; 24 minutes each with both
+runs and another job sharing the cores). Scores (``eval.metrics=('video',)``, 1,000
 test-split sequences, one z each): per-frame PSNR / SSIM, sharpness and the fork test.
 
   | | Mathieu et al. (2016) | here |
@@ -42,7 +46,7 @@ LOSSES = {"mse": (0.0, 1.0), "gan": (1.0, 0.0)}  # loss -> (gan_weight, later_co
 
 def get_config(arg=None):
   arg = config_lib.parse_arg(arg, loss="gan", motion="fork", steps=0, batch=32, width=32,
-                             later=-1.0, smoke=False)
+                             later=-1.0, diversity=0.0, smoke=False)
   if arg.loss not in LOSSES:
     raise ValueError(f"loss={arg.loss!r}: use one of {', '.join(LOSSES)}.")
   c = config_lib.base()
@@ -64,6 +68,7 @@ def get_config(arg=None):
   c.loss.gan_weight = gan_weight
   c.loss.content_weight = 10.0
   c.loss.later_content_weight = later if arg.later < 0 else arg.later
+  c.loss.diversity_weight = arg.diversity  # mode seeking (Mao et al., 2019); 0: off
 
   for net in ("g", "d"):
     c.optim[net] = config_lib.optimizer("adam", lr=2e-4, b1=0.5, b2=0.999)

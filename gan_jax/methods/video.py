@@ -25,7 +25,18 @@ lambda_gdl = 1, their gradient difference loss, not used here) on every predicte
 their data (UCF101, Sports1m) have no fork, and their G takes no z (it is deterministic).
 
 z [B, model.z_dim] ~ N(0, I) enters G at the bottleneck (networks/video.py): it is what
-lets the GAN choose a branch, a different one for a different z.
+lets the GAN choose a branch, a different one for a different z. Nothing in the two
+terms above asks G to use it (a G that always turns right fools D as well: each sample
+is realistic), and conditional GANs tend to ignore their noise (Isola et al., 2017,
+Sec. 2.2; Mathieu et al. give G none). `loss.diversity_weight` = lambda_ms > 0 adds the
+mode-seeking term of Mao et al. (2019, "Mode seeking generative adversarial networks
+for diverse image synthesis", Eq. 3) with two more z per past:
+
+  L_G += lambda_ms / (mean|G(past, z1) - G(past, z2)| / mean|z1 - z2| + 1e-5)
+
+(a step array too, in the state only when > 0; 0, the default, leaves the extra passes of
+G out of the step and the weight out of the state, so a run cannot switch it on or off
+on resume).
 
 Batches are {"past" [B, P, H, W, C], "future" [B, F, H, W, C], ...} (`data.moving`).
 Sampling (DESIGN.md "Method families"): the conditions are held-out sequences of the test
@@ -44,7 +55,8 @@ from gan_jax.methods import _paired
 from gan_jax.networks import video as nets
 
 LATER = "loss.later_content_weight"
-HPARAM_KEYS = ("loss.gan_weight", "loss.content_weight", LATER)
+DIVERSITY = "loss.diversity_weight"
+HPARAM_KEYS = ("loss.gan_weight", "loss.content_weight", LATER, DIVERSITY)
 SAMPLE_KEYS = ("past", "future", "x", "branch", "alternative", "y")
 GRID_ROWS = 8
 
@@ -56,6 +68,9 @@ def check(config) -> None:
   if float(config.loss.get("later_content_weight", 1.0)) < 0:
     raise ValueError(f"loss.later_content_weight={config.loss.later_content_weight} must be "
                      ">= 0 (the content term's weight on future frames after the first).")
+  if float(config.loss.get("diversity_weight", 0.0)) < 0:
+    raise ValueError(f"loss.diversity_weight={config.loss.diversity_weight} must be >= 0 "
+                     "(the mode-seeking weight; 0: off).")
 
 
 class Video(_paired.Paired):
@@ -66,6 +81,10 @@ class Video(_paired.Paired):
     super().__init__(config, data_shape, nets.build(config, data_shape, ctx.axis_name), ctx)
     self.z_dim = int(config.model.z_dim)
     self.weights[LATER] = float(config.loss.get("later_content_weight", 1.0))
+    diversity = float(config.loss.get("diversity_weight", 0.0))
+    self.diversity = diversity > 0  # static: the extra G passes are built or not
+    if self.diversity:  # in the state only when on (a run without it keeps its structure)
+      self.weights[DIVERSITY] = diversity
 
   # What the Paired family lets a member choose.
   def g_input(self, batch):
@@ -106,8 +125,17 @@ class Video(_paired.Paired):
     adversarial = self.g_loss_fn(fake_out)
     content = self.content(fake, batch, hp[LATER])
     loss = hp[self.GAN_WEIGHT] * adversarial + hp[self.CONTENT_WEIGHT] * content
-    metrics = {"g_loss": loss, "g_adversarial": adversarial, "g_content": content,
+    metrics = {"g_adversarial": adversarial, "g_content": content,
                "g_mse": jnp.mean((fake - batch["future"]) ** 2)}
+    if self.diversity:  # mode seeking (Mao et al., 2019, Eq. 3): another z, same past
+      k1, k2 = jax.random.split(jax.random.fold_in(key, 1))
+      z1, z2 = (ctx.normal(k, (fake.shape[0], self.z_dim)) for k in (k1, k2))
+      g_all = {**g_collections, "params": g_params}
+      x1, x2 = (precision.apply(self.G, g_all, batch["past"], z, train=True) for z in (z1, z2))
+      ratio = jnp.mean(jnp.abs(x1 - x2)) / jnp.mean(jnp.abs(z1 - z2))
+      loss = loss + hp[DIVERSITY] / (ratio + 1e-5)
+      metrics["g_diversity"] = ratio
+    metrics["g_loss"] = loss
     return loss, ({k: v for k, v in g_vars.items() if k != "params"}, metrics)
 
   # Sampling.

@@ -52,6 +52,7 @@ def test_content_term_weights_frames(smoke):
   assert float(method.content(fake, batch, 1.0)) == pytest.approx(per_frame.mean(), rel=1e-5)
   assert method.hparams() == {"loss.gan_weight": 1.0, "loss.content_weight": 10.0,
                               "loss.later_content_weight": 0.0}
+  assert not method.diversity  # no second G pass in the default step
   # the sweep's members are the two losses, and differ only in step arrays: one vmap
   from experiments import video as experiment
   from gan_jax import config as config_lib, sweep
