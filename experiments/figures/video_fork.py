@@ -2,8 +2,10 @@
 the MSE predictor and the GAN predictor of ``experiments/video.py`` (motion=fork, the
 same G) on held-out sequences at a fork, scored and drawn.
 
-Rows (test-split sequences): past | MSE prediction | GAN prediction for several z |
-the truth of both branches (left, right). The table holds the `video` eval group of each
+Three runs: MSE, the GAN, and the GAN with the mode-seeking term (``diversity=0.1``, Mao
+et al., 2019), which makes it use z. Rows (test-split sequences): past | MSE prediction
+| GAN predictions for 2 z | GAN + mode seeking for 3 z | the truth of both branches
+(left, right). The table holds the `video` eval group of each
 run, computed by `train.evaluate` (what ``launch.py --mode eval`` runs; it writes each
 run's eval.json): the fork test (the share of single-branch predictions, left / right),
 PSNR / SSIM per frame and sharpness (gan_jax/metrics/video.py).
@@ -13,8 +15,8 @@ Writes ``video_fork.png``, ``video_fork.md`` and ``video_fork.json``.
   python -m experiments.figures.video_fork --out DIR [--runs RUNS] [--smoke]
 
 ``--runs RUNS`` reads runs trained as ``launch.py --config experiments/video.py:loss=mse
---workdir RUNS/video_mse`` (and ``loss=gan``, ``RUNS/video_gan``) instead of training
-them here.
+--workdir RUNS/video_mse`` (and ``loss=gan``, ``RUNS/video_gan``; ``loss=gan,diversity=0.1``,
+``RUNS/video_gan_ms``) instead of training them here.
 """
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ from experiments.figures import _common, _translation
 from gan_jax import sampling, train
 
 NAME = "video_fork"
-RUNS = (("MSE", "video_mse", "loss=mse"), ("GAN", "video_gan", "loss=gan"))
+RUNS = (("MSE", "video_mse", "loss=mse"), ("GAN", "video_gan", "loss=gan"),
+        ("GAN + MS", "video_gan_ms", "loss=gan,diversity=0.1"))
 ROWS = 6        # sequences drawn
-NUM_Z = 3       # GAN predictions per sequence
+NUM_Z = {"MSE": 1, "GAN": 2, "GAN + MS": 3}  # predictions (z) per sequence drawn
 COLUMNS = (("single-branch", "fork_single_branch"), ("left", "fork_left"),
            ("right", "fork_right"), ("near / far", "fork_distance_ratio"),
            ("sharpness (last frame)", "fork_sharpness"), ("sharpness", "sharpness"),
@@ -58,16 +61,20 @@ def predictions(workdir: str, n: int, seed: int, num_z: int) -> tuple[dict, list
   return record, xs, step
 
 
-def figure(records: dict, gan_xs: list, out: str) -> str:
+def figure(records: dict, predicted: dict, out: str) -> str:
+  """`records` {run: record} (the same sequences), `predicted` {run: [x for each z]}."""
   import matplotlib.pyplot as plt
-  mse, gan = records["MSE"], records["GAN"]
-  left_first = lambda i: ((mse["future"][i], mse["alternative"][i]) if mse["branch"][i] == 0
-                          else (mse["alternative"][i], mse["future"][i]))
-  columns = [("past", lambda i: mse["past"][i]), ("MSE", lambda i: mse["x"][i])]
-  columns += [(f"GAN, z{k + 1}", lambda i, k=k: gan_xs[k][i]) for k in range(len(gan_xs))]
+  first = next(iter(records.values()))
+  left_first = lambda i: ((first["future"][i], first["alternative"][i])
+                          if first["branch"][i] == 0 else
+                          (first["alternative"][i], first["future"][i]))
+  columns = [("past", lambda i: first["past"][i])]
+  for label, xs in predicted.items():
+    columns += [(label if len(xs) == 1 else f"{label}, z{k + 1}", lambda i, x=x: x[i])
+                for k, x in enumerate(xs)]
   columns += [("truth, left", lambda i: left_first(i)[0]),
               ("truth, right", lambda i: left_first(i)[1])]
-  n = min(ROWS, len(mse["x"]))
+  n = min(ROWS, len(first["x"]))
   fig, axes = plt.subplots(n, len(columns), figsize=(1.9 * len(columns), 0.62 * n + 0.4),
                            squeeze=False)
   for r in range(n):
@@ -103,21 +110,19 @@ def markdown(scores: dict, steps: dict, n: int) -> str:
 def main(argv=None):
   args = parse_args(argv)
   clock = _common.Clock()
-  scores, steps, records, protocols = {}, {}, {}, {}
-  gan_xs = []
+  scores, steps, records, protocols, predicted = {}, {}, {}, {}, {}
   for label, name, run_args in RUNS:
     spec = "video.py:" + ",".join(filter(None, ["smoke" if args.smoke else "", run_args]))
     workdir = _translation.train_or_reuse(spec, {}, args.runs, name, args.out)
     result = train.evaluate(_common.saved_config(workdir), workdir)  # launch.py --mode eval
     scores[label], protocols[label] = result["scores"], result["protocol"]
-    records[label], xs, steps[name] = predictions(workdir, ROWS, 0, NUM_Z)
-    if label == "GAN":
-      gan_xs = xs
+    records[label], xs, steps[name] = predictions(workdir, ROWS, 0, NUM_Z[label] - 1)
+    predicted[label] = [records[label]["x"]] + xs
   n = protocols["GAN"]["video"]["num_sequences"]
   text = markdown(scores, steps, n)
   _translation.write_table(args.out, NAME, text)
   numbers = {"scores": scores, "steps": steps, "protocol": protocols,
-             "figure": figure(records, gan_xs, args.out), "seconds": clock.seconds()}
+             "figure": figure(records, predicted, args.out), "seconds": clock.seconds()}
   path = _common.write_json(args.out, NAME, numbers)
   print(f"Wrote {path} ({numbers['seconds']} s).", flush=True)
   return numbers

@@ -12,7 +12,8 @@ def test_table_and_figure(tmp_path):
   frames = lambda: rng.uniform(-1, 1, (6, 4, 32, 32, 1)).astype(np.float32)
   record = {"past": frames(), "future": frames(), "alternative": frames(), "x": frames(),
             "branch": np.array([0, 1, 0, 1, 1, 0])}
-  path = video_fork.figure({"MSE": record, "GAN": record}, [frames(), frames()], str(tmp_path))
+  path = video_fork.figure({"MSE": record, "GAN": record},
+                           {"MSE": [frames()], "GAN": [frames(), frames()]}, str(tmp_path))
   assert os.path.getsize(path) > 10_000
   keys = [k for _, k in video_fork.COLUMNS]
   scores = {"MSE": dict.fromkeys(keys, 0.0), "GAN": {**dict.fromkeys(keys, 0.5),
