@@ -96,6 +96,7 @@ def get_config(arg=None):
 
 def get_sweep(arg=None):
   """The MSE baseline and the GAN as one sweep (``--sweep``): the weights are step
-  arrays, so both train in one vmapped step with the same G."""
+  arrays, so both can train in one vmapped step with the same G (on GPU/TPU; the planner
+  runs convolutional members one after the other on CPU)."""
   del arg
   return [{"loss.gan_weight": g, "loss.later_content_weight": w} for g, w in LOSSES.values()]
