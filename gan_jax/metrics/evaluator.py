@@ -244,7 +244,8 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    if self.nets or {"toy", "paired", "speech", "unpaired", "video"} & set(self.config.eval.metrics):
+    generated = {"toy", "paired", "speech", "unpaired", "video"}  # groups without a network
+    if self.nets or generated & set(self.config.eval.metrics):
       g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
       record = sampling.record(self.method, g_vars,
                                self.conditions(self.num_samples, self.seed), progress=progress)
