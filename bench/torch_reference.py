@@ -1,4 +1,4 @@
-"""PyTorch versions of six gan_jax train steps, for bench/vs_torch.py (CPU) and
+"""PyTorch versions of seven gan_jax train steps, for bench/vs_torch.py (CPU) and
 bench/accelerator.py (CUDA).
 
 Each `make_<name>(compile=False, device="cpu")` builds the models and optimizers on
@@ -36,6 +36,12 @@ on CUDA: whoever times them calls torch.cuda.synchronize(). The steps:
           weight 10, identity 5, a 50-image pool per D (the authors' ImagePool), Adam 2e-4
           (0.5, 0.999). One D update (both G under no_grad, fakes through the pools, both
           D losses summed), then one G update with fresh forward passes.
+  video   the default GAN of experiments/video.py (gan_jax/networks/video.py): 4 past ->
+          4 future 32x32 frames stacked on channels, a conv U-Net G of width 32 (3
+          stride-2 levels, layer norm with per-channel affine, z 16 through a linear
+          layer to the bottleneck), a conv D of width 32 on (past, future), batch 32,
+          non-saturating loss + 10 x MSE of the first future frame, Adam 2e-4 (0.5,
+          0.999). One D update (G under no_grad), then one G update with a fresh z.
 
 As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
 both frameworks do the same arithmetic. Run this file to time each step once:
@@ -456,8 +462,107 @@ def make_cyclegan(compile: bool = False, batch: int = 8, size: int = 32, device:
   return step
 
 
+class _LayerNorm(nn.Module):
+  """gan_jax's 'layer' norm: statistics over C, H, W per sample, per-channel affine."""
+
+  def __init__(self, channels: int):
+    super().__init__()
+    self.norm = nn.GroupNorm(1, channels, eps=1e-5)
+
+  def forward(self, x):
+    return self.norm(x)
+
+
+def video_nets(past: int = 4, future: int = 4, width: int = 32, depth: int = 3,
+               z_dim: int = 16, size: int = 32):
+  """(G, D) of gan_jax/networks/video.py (channels first)."""
+  bottleneck = size // 2 ** depth
+
+  class G(nn.Module):
+    def __init__(self):
+      super().__init__()
+      widths = [width * 2 ** i for i in range(depth)]
+      self.down = nn.ModuleList(nn.Conv2d(past if i == 0 else widths[i - 1], widths[i], 4, 2, 1)
+                                for i in range(depth))
+      self.down_norm = nn.ModuleList(_LayerNorm(w) for w in widths)
+      self.code = nn.Linear(z_dim, bottleneck ** 2 * width)
+      up_out = [width * 2 ** max(i - 1, 0) for i in range(depth)]
+      up_in = [widths[-1] + width if i == depth - 1 else 2 * up_out[i + 1]
+               for i in range(depth)]
+      self.up = nn.ModuleList(nn.ConvTranspose2d(up_in[i], up_out[i], 4, 2, 1)
+                              for i in range(depth))
+      self.up_norm = nn.ModuleList(_LayerNorm(c) for c in up_out)
+      self.out = nn.Conv2d(up_out[0], future, 3, 1, 1)
+
+    def forward(self, x, z):
+      skips = []
+      for conv, norm in zip(self.down, self.down_norm):
+        x = F.leaky_relu(norm(conv(x)), 0.2)
+        skips.append(x)
+      code = F.relu(self.code(z)).view(-1, width, bottleneck, bottleneck)
+      x = torch.cat([x, code], 1)
+      for i in reversed(range(depth)):
+        x = F.relu(self.up_norm[i](self.up[i](x)))
+        if i > 0:
+          x = torch.cat([x, skips[i - 1]], 1)
+      return torch.tanh(self.out(x))
+
+  class D(nn.Module):
+    def __init__(self):
+      super().__init__()
+      widths = [width * 2 ** i for i in range(depth)]
+      self.convs = nn.ModuleList(nn.Conv2d(past + future if i == 0 else widths[i - 1],
+                                           widths[i], 4, 2, 1) for i in range(depth))
+      self.norms = nn.ModuleList(nn.Identity() if i == 0 else _LayerNorm(widths[i])
+                                 for i in range(depth))
+      self.head = nn.Linear(widths[-1] * bottleneck ** 2, 1)
+
+    def forward(self, x):
+      for conv, norm in zip(self.convs, self.norms):
+        x = F.leaky_relu(norm(conv(x)), 0.2)
+      return self.head(x.flatten(1))[:, 0]
+
+  return G(), D()
+
+
+def make_video(compile: bool = False, batch: int = 32, size: int = 32, device: str = "cpu"):
+  """The default experiments/video.py GAN step (non-saturating + 10 x MSE of the first
+  future frame, Adam 2e-4 (0.5, 0.999))."""
+  torch.manual_seed(0)
+  g, d = video_nets(size=size)
+  g, d = g.to(device), d.to(device)
+  opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+  opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+  past = (torch.rand(batch, 4, size, size) * 2 - 1).to(device)
+  future = (torch.rand(batch, 4, size, size) * 2 - 1).to(device)
+  g, d = _maybe_compile(g, compile), _maybe_compile(d, compile)
+  d_params = list(d.parameters())
+  z = lambda: torch.randn(batch, 16, device=device)
+
+  def step():
+    with torch.no_grad():
+      fake = g(past, z())
+    loss = _d_nonsaturating(d(torch.cat([past, future], 1)), d(torch.cat([past, fake], 1)))
+    opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_d.step()
+    for p in d_params:
+      p.requires_grad_(False)
+    fake = g(past, z())
+    loss = (_g_nonsaturating(d(torch.cat([past, fake], 1)))
+            + 10.0 * ((fake[:, :1] - future[:, :1]) ** 2).mean())
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_g.step()
+    for p in d_params:
+      p.requires_grad_(True)
+    return loss
+  return step
+
+
 STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp,
-         "pix2pix": make_pix2pix, "segan": make_segan, "cyclegan": make_cyclegan}
+         "pix2pix": make_pix2pix, "segan": make_segan, "cyclegan": make_cyclegan,
+         "video": make_video}
 
 
 def main():

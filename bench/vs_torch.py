@@ -1,7 +1,7 @@
-"""gan_jax vs PyTorch (eager, and torch.compile) on six train steps, on this CPU.
+"""gan_jax vs PyTorch (eager, and torch.compile) on seven train steps, on this CPU.
 
   python bench/vs_torch.py [--steps 20] [--rounds 5]
-                           [--only dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan] [--compile]
+                           [--only dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan,video] [--compile]
                            [--threads N] [--bf16]
   python bench/vs_torch.py --check   # CycleGAN: the same numbers in both frameworks
 
@@ -14,6 +14,9 @@ step (16,384-sample windows, 11-layer 1-D encoder-decoder of width 2 with skips 
 pair D, batch 16, least squares + 100 x L1), `cyclegan` the default
 experiments/cyclegan.py step (32x32, two ResNet generators of width 16 with 6 blocks,
 two 70x70 PatchGANs, batch 8 per domain, least squares + cycles + identity, pools of 50).
+`video` the default experiments/video.py GAN step (4 -> 4 frames of 32x32, conv U-Net G
+of width 32 with z, conv D on (past, future), layer norm, batch 32, non-saturating + 10 x
+MSE of the first future frame).
 
 `--check` loads gan_jax's initial CycleGAN weights into the PyTorch networks and compares
 G_ab(a), D_b(b), G's loss (and each term) and its gradient w.r.t. G_ab's first and last
@@ -62,9 +65,10 @@ STEPS = {  # name: (batch, real batches per step, what a sample is)
     "pix2pix": (32, 1, "image pairs"),
     "segan": (16, 1, "windows"),
     "cyclegan": (8, 1, "images per domain"),
+    "video": (32, 1, "sequences"),
 }
 MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10, "segan": 3,
-             "cyclegan": 5}  # below this a round is too short
+             "cyclegan": 5, "video": 10}  # below this a round is too short
 
 
 # ---------------------------------------------------------------- gan_jax side
@@ -76,6 +80,8 @@ def jax_config(name: str):
     return experiment.load_config(os.path.join(ROOT, "experiments", f"{name}.py")), (32, 32, 1)
   if name == "segan":  # the experiment's default: width 2, 11 layers, 16,384 samples
     return experiment.load_config(os.path.join(ROOT, "experiments", "segan.py")), (16384,)
+  if name == "video":  # the experiment's default GAN: 4 -> 4 frames of 32x32, width 32
+    return experiment.load_config(os.path.join(ROOT, "experiments", "video.py")), (4, 32, 32, 1)
   c = config_lib.base()
   c.loss.name = "nonsaturating"
   c.data.batch_size = STEPS[name][0]
@@ -110,6 +116,8 @@ def jax_worker(name: str, precision: str = "fp32", compiled: list | None = None)
     host = {"a": np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32), "b": x}
   if name == "segan":  # (noisy, clean) windows
     host = {"noisy": x / 2, "clean": rng.uniform(-0.5, 0.5, x.shape).astype(np.float32)}
+  if name == "video":  # (past, future) frames
+    host = {"past": rng.uniform(-1, 1, x.shape).astype(np.float32), "future": x}
   if name == "cyclegan":  # glyph-like images of both domains
     host = {k: np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32) for k in "ab"}
   data = jax.device_put(host)
@@ -470,7 +478,7 @@ def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("--steps", type=int, default=20, help="steps per round (mlp: x10)")
   p.add_argument("--rounds", type=int, default=5)
-  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan")
+  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan,video")
   p.add_argument("--check", action="store_true",
                  help="compare the CycleGAN step's numbers with PyTorch's and exit")
   p.add_argument("--compile", action="store_true", help="also time torch.compile")

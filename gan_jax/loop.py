@@ -53,7 +53,8 @@ def _sample_picture(run, state, writer, workdir, step, conditions, real):
   else:
     images, rows = run.method.grid(rec)
     pixels = viz.image_grid(images, rows=rows)
-    viz.save_image(pixels, path, scale=max(1, 64 // fake.shape[1]))  # small images x2
+    size = fake.shape[2] if fake.ndim == 5 else fake.shape[1]  # frames [N, F, H, W, C]
+    viz.save_image(pixels, path, scale=max(1, 64 // size))  # small images x2
   writer.image(step, "samples", pixels)
 
 

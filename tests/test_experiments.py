@@ -39,6 +39,7 @@ CHECKOUT = ("classifier", "dcgan", "pix2pix", "wgan")
 # Smoke-trained, sampled and evaluated, with their samples.npz contract, by another test.
 ELSEWHERE = {
     "segan": "tests/methods/test_segan.py::test_train_sample_eval",
+    "video": "tests/methods/test_video.py::test_launch_train_sample_eval",
     "cyclegan": "tests/test_unpaired_runs.py::"
                 "test_cyclegan_on_fonts_scores_style_content_cycles_and_fid",
     "cogan": "tests/test_unpaired_runs.py::"

@@ -28,6 +28,9 @@
   classifiers (cached, built when missing; left out with a note where they cannot be)
   the share of translations in the target domain, content preservation and FID per
   direction.
+- ``video``: predicted future frames against the true ones on held-out sequences
+  (`metrics.video`): per-frame PSNR / SSIM, sharpness (gradient energy relative to the
+  truth's) and, at a fork, the fork test (the share of single-branch predictions).
 
 Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
 that picked it, each feature network's name, weights hash and preprocessing, EMA or
@@ -124,7 +127,8 @@ def paired_network(config, progress: bool = True):
 
 
 class Evaluator:
-  GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech", "unpaired")
+  GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech", "unpaired",
+            "video")
 
   def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -240,7 +244,8 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    if self.nets or {"toy", "paired", "speech", "unpaired"} & set(self.config.eval.metrics):
+    generated = {"toy", "paired", "speech", "unpaired", "video"}  # groups without a network
+    if self.nets or generated & set(self.config.eval.metrics):
       g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
       record = sampling.record(self.method, g_vars,
                                self.conditions(self.num_samples, self.seed), progress=progress)
@@ -281,6 +286,10 @@ class Evaluator:
       scores.update(group_scores)
     if "unpaired" in self.config.eval.metrics:
       group_scores, protocol["unpaired"] = unpaired.scores(record, self.unpaired_nets)
+      scores.update(group_scores)
+    if "video" in self.config.eval.metrics:
+      from gan_jax.metrics import video
+      group_scores, protocol["video"] = video.scores(record)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)
