@@ -87,7 +87,8 @@ def get_config(arg=None):
     c.loss.rollouts = min(arg.rollouts, 2)
     c.model.width = 16
     c.model.d_filters = 8
-    c.log.every = c.sample.every = c.eval.every = c.ckpt.every = 3
+    c.log.every = c.ckpt.every = 3
+    c.sample.every = c.eval.every = c.train.steps
     c.eval.num_samples = 50
   c.lock()
   return c
