@@ -29,7 +29,7 @@ SeqGAN (Yu et al., 2017, Sec. 4 and its code) against ours, on the oracle:
   | adversarial | 200 epochs: 1 G step, then 5 x 3 D epochs | 500 steps of 1 D update + 1 G update, batch 64 |
   | rollouts | 16 per prefix, by a delayed copy of G (rate 0.8) | 4 per prefix, by G itself |
   | loss pair, baseline | D: cross-entropy; G: REINFORCE, reward D(real) probability, no baseline | the same |
-  | Gumbel GAN | (not in SeqGAN) | tau 1 -> 0.1 geometric over the adversarial steps, soft one-hots into D, non-saturating loss |
+  | Gumbel GAN | (not in SeqGAN) | tau 1 -> 0.1 geometric over the adversarial steps, straight-through one-hots into D, non-saturating loss |
   | scores | NLL-oracle on 10,000 samples; BLEU on real text | oracle NLL on 2,000 samples, NLL_test, BLEU / self-BLEU (Texygen convention), novelty |
 
 Fortunes (`data=fortunes`): characters (99 ids), sequences of 64, G hidden 128, D's
@@ -66,7 +66,10 @@ def get_config(arg=None):
   c.loss.estimator = arg.method
   c.loss.temperature_start = 1.0
   c.loss.temperature_end = 0.1
-  c.loss.straight_through = False
+  # Straight-through: with soft one-hots D tells G's samples from real one-hots by their
+  # softness alone (the soft run's d_loss: 0.001 by step 300, before any adversarial step;
+  # docs/text_gan.md), so gumbel's D sees hard one-hots and G gets the soft gradient.
+  c.loss.straight_through = arg.method == "gumbel"
   c.loss.rollouts = arg.rollouts
   c.loss.mle_weight = 0.0
 
