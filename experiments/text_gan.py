@@ -9,7 +9,7 @@ SeqGAN's REINFORCE with D as the reward, on SeqGAN's synthetic oracle or on fort
   python launch.py --config experiments/text_gan.py:method=seqgan --workdir runs/text_seqgan --mode eval
 
 Args: ``method=mle|gumbel|seqgan``, ``data=oracle|fortunes``, ``steps=`` (0: the
-default), ``pretrain=`` (MLE steps before the adversarial phase; -1: the default),
+default), ``pretrain=`` (MLE steps before the adversarial phase; -1: the default, 3/4 of the steps),
 ``rollouts=`` (SeqGAN's Monte Carlo completions per prefix), ``smoke``.
 
 One run = SeqGAN's protocol through the one step: `train.pretrain_steps` steps of MLE
@@ -76,7 +76,8 @@ def get_config(arg=None):
   c.optim.g = config_lib.optimizer("adam", lr=1e-2, b1=0.9, b2=0.999)
   c.optim.d = config_lib.optimizer("adam", lr=1e-3, b1=0.9, b2=0.999)
   c.train.steps = arg.steps or 2000
-  c.train.pretrain_steps = 1500 if arg.pretrain < 0 else arg.pretrain
+  # default: the first 3/4 of the steps (1,500 of 2,000) are MLE pretraining
+  c.train.pretrain_steps = 3 * c.train.steps // 4 if arg.pretrain < 0 else arg.pretrain
   c.log.every, c.ckpt.every = 50, 500
   c.sample.every = c.eval.every = c.train.steps
   c.sample.num = 8
