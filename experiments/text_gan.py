@@ -32,6 +32,11 @@ SeqGAN (Yu et al., 2017, Sec. 4 and its code) against ours, on the oracle:
   | Gumbel GAN | (not in SeqGAN) | tau 1 -> 0.1 geometric over the adversarial steps, straight-through one-hots into D, non-saturating loss |
   | scores | NLL-oracle on 10,000 samples; BLEU on real text | oracle NLL on 2,000 samples, NLL_test, BLEU / self-BLEU (Texygen convention), novelty |
 
+G keeps SeqGAN's learning rate (0.01) in the adversarial phase; on our oracle both GANs
+then end worse than MLE, while 1e-3 from step 1,500 on lowers the oracle NLL below MLE's
+(docs/text_gan.md: `--config.optim.g.lr=1e-3 --allow_config_change` on a copy of the
+step-1,500 checkpoint).
+
 Fortunes (`data=fortunes`): characters (99 ids), sequences of 64, G hidden 128, D's
 embedding over the 99 characters; BLEU on words of the decoded text.
 """
