@@ -48,7 +48,7 @@ DATA = {"oracle": 1000, "fortunes": 99}  # data -> vocabulary size
 
 def get_config(arg=None):
   arg = config_lib.parse_arg(arg, method="mle", data="oracle", steps=0, pretrain=-1,
-                             rollouts=4, batch=64, smoke=False)
+                             rollouts=4, batch=64, adv_lr=1e-3, smoke=False)
   if arg.method not in METHODS:
     raise ValueError(f"method={arg.method!r}: use one of {', '.join(METHODS)}.")
   if arg.data not in DATA:
@@ -78,19 +78,23 @@ def get_config(arg=None):
   c.loss.rollouts = arg.rollouts
   c.loss.mle_weight = 0.0
 
-  c.optim.g = config_lib.optimizer("adam", lr=1e-2, b1=0.9, b2=0.999)
-  c.optim.d = config_lib.optimizer("adam", lr=1e-3, b1=0.9, b2=0.999)
   c.train.steps = arg.steps or 2000
   # default: the first 3/4 of the steps (1,500 of 2,000) are MLE pretraining
   c.train.pretrain_steps = 3 * c.train.steps // 4 if arg.pretrain < 0 else arg.pretrain
+  if arg.smoke:
+    c.train.steps = arg.steps or 6
+    c.train.pretrain_steps = 3 if arg.pretrain < 0 else arg.pretrain
+  # G: SeqGAN's Adam 0.01 while pretraining, then `adv_lr` (from update pretrain_steps on).
+  c.optim.g = config_lib.optimizer("adam", lr=1e-2, b1=0.9, b2=0.999, schedule="drop_after",
+                                   decay_start=c.train.pretrain_steps / c.train.steps,
+                                   drop_factor=arg.adv_lr / 1e-2)
+  c.optim.d = config_lib.optimizer("adam", lr=1e-3, b1=0.9, b2=0.999)
   c.log.every, c.ckpt.every = 50, 500
   c.sample.every = c.eval.every = c.train.steps
   c.sample.num = 8
   c.eval.metrics = ("text",)
   c.eval.num_samples = 2000
   if arg.smoke:
-    c.train.steps = arg.steps or 6
-    c.train.pretrain_steps = 3 if arg.pretrain < 0 else arg.pretrain
     c.data.batch_size = min(arg.batch, 8)
     c.data.limit = 200
     c.loss.rollouts = min(arg.rollouts, 2)

@@ -69,6 +69,16 @@ def check(config) -> None:
   if not 0 <= int(config.train.pretrain_steps) <= int(config.train.steps):
     raise ValueError(f"train.pretrain_steps={config.train.pretrain_steps} must be in "
                      f"[0, train.steps={config.train.steps}].")
+  g = config.optim.g
+  if g.schedule == "drop_after" and int(config.train.pretrain_steps) != int(
+      round(float(g.decay_start) * int(config.train.steps))):
+    raise ValueError(
+        f"optim.g.schedule=drop_after changes G's learning rate after update "
+        f"{int(round(float(g.decay_start) * int(config.train.steps)))} (optim.g.decay_start="
+        f"{g.decay_start} x train.steps={config.train.steps}), but the adversarial phase "
+        f"starts at train.pretrain_steps={config.train.pretrain_steps}; set "
+        f"optim.g.decay_start={int(config.train.pretrain_steps) / int(config.train.steps):g} "
+        "(experiments/text_gan.py does when pretrain= or steps= is given as an arg).")
   if config.loss.temperature_start <= 0 or config.loss.temperature_end <= 0:
     raise ValueError("loss.temperature_start / temperature_end must be > 0, got "
                      f"{config.loss.temperature_start}, {config.loss.temperature_end}.")

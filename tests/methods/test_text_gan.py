@@ -75,11 +75,19 @@ def test_reinforce_matches_the_exact_gradient():
 
 
 def test_the_phase_and_temperature_follow_the_step():
-  method, g_vars, _ = tiny("gumbel", **{"train.steps": 10, "train.pretrain_steps": 4})
+  method, g_vars, _ = tiny("gumbel", **{"train.steps": 10, "train.pretrain_steps": 4,
+                                        "optim.g.decay_start": 0.4})
   assert float(method.temperature(0)) == pytest.approx(1.0)
   assert float(method.temperature(4)) == pytest.approx(1.0)
   assert float(method.temperature(7)) == pytest.approx(0.1 ** 0.5)
   assert float(method.temperature(10)) == pytest.approx(0.1)
+
+
+def test_gs_learning_rate_must_drop_where_the_adversarial_phase_starts():
+  with pytest.raises(ValueError, match="optim.g.decay_start=0.4"):
+    tiny("seqgan", **{"train.steps": 10, "train.pretrain_steps": 4})
+  config = experiment_config("text_gan.py:method=seqgan,steps=10,pretrain=4")
+  assert config.optim.g.decay_start * 10 == 4 and config.optim.g.drop_factor == 0.1
 
 
 # The Gumbel estimator's run is left out of the end-to-end tests for the suite's time
