@@ -196,13 +196,14 @@ def set_modes(c: ml_collections.ConfigDict, arg: ml_collections.ConfigDict) -> N
 
 
 def optimizer(name: str, lr: float, b1: float = 0.9, b2: float = 0.999,
-              schedule: str = "constant", decay_start: float = 0.5
-              ) -> ml_collections.ConfigDict:
+              schedule: str = "constant", decay_start: float = 0.5,
+              drop_factor: float = 1.0) -> ml_collections.ConfigDict:
   """An optimizer entry: `name` is adam | rmsprop | sgd; b1/b2 are Adam's betas;
   `schedule` is constant | linear (decay to 0 at train.steps) | linear_after (constant
-  for the first `decay_start` share of train.steps, then linear decay to 0)."""
+  for the first `decay_start` share of train.steps, then linear decay to 0) | drop_after
+  (the rate times `drop_factor` after the first `decay_start` share)."""
   return ml_collections.ConfigDict(dict(name=name, lr=lr, b1=b1, b2=b2, schedule=schedule,
-                                        decay_start=decay_start))
+                                        decay_start=decay_start, drop_factor=drop_factor))
 
 
 def regularizer(weight: float = 0.0, every: int = 1, **kwargs) -> ml_collections.ConfigDict:

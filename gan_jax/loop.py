@@ -38,6 +38,13 @@ class Interrupted(Exception):
 def _sample_picture(run, state, writer, workdir, step, conditions, real):
   rec = sampling.record(run.method, run.generator_variables(state), conditions)
   fake = rec["x"]
+  if run.method.FAMILY == "text":  # no picture: the decoded lines, as a text file
+    path = os.path.join(workdir, "samples", f"step_{step}.txt")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+      f.write("".join(line.replace("\n", "\\n") + "\n"
+                      for line in run.method.decode(fake)))
+    return
   path = os.path.join(workdir, "samples", f"step_{step}.png")
   if fake.ndim == 2 and hasattr(run.source, "distribution"):  # toy data: points over
     # real ones, D's surface behind them (2-D speech windows are drawn by method.grid)

@@ -63,8 +63,8 @@ def differences(saved: dict, new: dict) -> dict:
 
 def free_keys(config) -> set[str]:
   free = set(FREE_KEYS)
-  if any(config.optim[n].schedule in ("linear", "linear_after") for n in ("g", "d")):
-    free.discard("train.steps")  # the learning-rate decay is spread over train.steps
+  if any(config.optim[n].schedule in ("linear", "linear_after", "drop_after") for n in ("g", "d")):
+    free.discard("train.steps")  # the learning-rate schedule is spread over train.steps
   return free
 
 

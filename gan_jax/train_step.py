@@ -35,7 +35,7 @@ OPTIMIZERS = {
     "rmsprop": lambda c: optax.inject_hyperparams(optax.rmsprop)(learning_rate=c.lr),
     "sgd": lambda c: optax.inject_hyperparams(optax.sgd)(learning_rate=c.lr),
 }
-SCHEDULES = ("constant", "linear", "linear_after")
+SCHEDULES = ("constant", "linear", "linear_after", "drop_after")
 
 
 @flax.struct.dataclass
@@ -58,20 +58,30 @@ def schedule_factor(c, total_updates: int):
   - `linear`: falls from 1 to 0 over `total_updates` (the WGAN-GP authors' decay);
   - `linear_after`: 1 for the first `c.decay_start` x `total_updates` updates, then
     linearly to 0 at `total_updates` (CycleGAN, Zhu et al., 2017, Sec. 4: 100 epochs at
-    the base rate, then 100 epochs of linear decay, i.e. `decay_start` 0.5).
+    the base rate, then 100 epochs of linear decay, i.e. `decay_start` 0.5);
+  - `drop_after`: 1 for the first `c.decay_start` x `total_updates` updates, then
+    `c.drop_factor` (a second phase at a lower rate: text_gan's adversarial phase after
+    its MLE pretraining).
   """
   if c.schedule not in SCHEDULES:
     raise ValueError(f"Unknown schedule {c.schedule!r}. Available: {', '.join(SCHEDULES)}.")
   total = max(1, total_updates)
   if c.schedule == "linear":
     return optax.linear_schedule(1.0, 0.0, total)
-  if c.schedule == "linear_after":
+  if c.schedule in ("linear_after", "drop_after"):
     start = float(c.decay_start)
     if not 0.0 <= start < 1.0:
       raise ValueError(f"decay_start={start} (optim.<g|d>.decay_start): the share of "
                        "training at the base rate before the linear decay; use a value in "
                        "[0, 1) (0.5: the CycleGAN paper's 100 + 100 epochs).")
     boundary = int(round(start * total))
+    if c.schedule == "drop_after":
+      factor = float(c.get("drop_factor", 1.0))
+      if factor < 0:
+        raise ValueError(f"drop_factor={factor} (optim.<g|d>.drop_factor): the learning "
+                         "rate's factor after decay_start; use a value >= 0.")
+      # optax: updates numbered >= boundary (0-based) take the factor.
+      return optax.piecewise_constant_schedule(1.0, {boundary: factor})
     return optax.join_schedules(
         [optax.constant_schedule(1.0), optax.linear_schedule(1.0, 0.0, total - boundary)],
         [boundary])

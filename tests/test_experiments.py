@@ -44,7 +44,8 @@ ELSEWHERE = {
                 "test_cyclegan_on_fonts_scores_style_content_cycles_and_fid",
     "cogan": "tests/test_unpaired_runs.py::"
              "test_cogan_samples_joint_pairs_and_translates_by_inversion",
-    "unit": "tests/test_unpaired_runs.py::test_unit_on_fonts_translates_through_the_shared_code"}
+    "unit": "tests/test_unpaired_runs.py::test_unit_on_fonts_translates_through_the_shared_code",
+    "text_gan": "tests/methods/test_text_gan.py::test_train_sample_eval"}
 NUM_SAMPLES = 16
 
 

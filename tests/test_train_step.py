@@ -152,6 +152,26 @@ def test_linear_after_schedule_holds_the_rate_then_decays_to_zero(make_config):
                                             decay_start=1.5), 10)
 
 
+def test_drop_after_schedule_lowers_the_rate_where_text_gans_adversarial_phase_starts(
+    make_config):
+  """text_gan's G: Adam 0.01 for the MLE pretraining updates (0 .. pretrain_steps - 1),
+  then `adv_lr` from the first adversarial update on."""
+  config = make_config("text_gan.py:smoke,adv_lr=0.001", **{"train.steps": 6})
+  assert config.train.pretrain_steps == 3 and config.optim.g.schedule == "drop_after"
+  g_tx, _ = step_lib.optimizers(config)
+  params = {"w": jnp.ones(3)}
+  opt = g_tx.init(params)
+  sizes = []
+  for _ in range(6):
+    updates, opt = g_tx.update({"w": jnp.ones(3)}, opt, params)
+    sizes.append(float(jnp.abs(updates["w"]).max()))
+  np.testing.assert_allclose(sizes[:3], 0.01, rtol=1e-3)
+  np.testing.assert_allclose(sizes[3:], 0.001, rtol=1e-3)
+  with pytest.raises(ValueError, match="drop_factor=-1"):
+    step_lib.optimizer(config_lib.optimizer("adam", 1e-3, schedule="drop_after",
+                                            drop_factor=-1.0), 10)
+
+
 class _NanOnEvenUpdates:
   """The wrapped method, with a metric that is NaN on every even-numbered D update."""
 

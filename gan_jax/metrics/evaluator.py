@@ -31,6 +31,8 @@
 - ``video``: predicted future frames against the true ones on held-out sequences
   (`metrics.video`): per-frame PSNR / SSIM, sharpness (gradient energy relative to the
   truth's) and, at a fork, the fork test (the share of single-branch predictions).
+- ``text``: token sequences (`metrics.text`): oracle NLL (data=oracle), G's NLL on the
+  held-out split, BLEU-2..4 against it, self-BLEU-2..4 and n-gram novelty.
 
 Each call returns ``(scores, protocol)``: sample counts, the real split and the seed
 that picked it, each feature network's name, weights hash and preprocessing, EMA or
@@ -128,7 +130,7 @@ def paired_network(config, progress: bool = True):
 
 class Evaluator:
   GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech", "unpaired",
-            "video")
+            "video", "text")
 
   def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -244,22 +246,24 @@ class Evaluator:
   def __call__(self, state, step: int, use_ema: bool = True, progress: bool = False):
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
-    generated = {"toy", "paired", "speech", "unpaired", "video"}  # groups without a network
+    g_vars = None
+    generated = {"toy", "paired", "speech", "unpaired", "video", "text"}  # no network
     if self.nets or generated & set(self.config.eval.metrics):
       g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
       record = sampling.record(self.method, g_vars,
                                self.conditions(self.num_samples, self.seed), progress=progress)
     else:  # every group is missing: nothing to generate for
       record = {"x": np.zeros((0,), np.float32)}
-    scores, protocol = self.score(record)
+    scores, protocol = self.score(record, g_vars)
     protocol.update({"step": int(step),
                      "weights": "ema" if use_ema and state.ema is not None else "raw",
                      "seconds": round(time.perf_counter() - start, 2)})
     return scores, protocol
 
-  def score(self, samples):
+  def score(self, samples, g_vars=None):
     """(scores, protocol) of a sample record {"x": [N, ...], ...} or an array of samples
-    (generated, or real ones for checks)."""
+    (generated, or real ones for checks); `g_vars`: G's variables, for the scores that
+    need G itself (text: NLL on held-out sequences)."""
     record = samples if isinstance(samples, dict) else {"x": samples}
     samples = record["x"]
     scores, protocol = {}, {"num_generated": len(samples), "seed": self.seed,
@@ -290,6 +294,14 @@ class Evaluator:
     if "video" in self.config.eval.metrics:
       from gan_jax.metrics import video
       group_scores, protocol["video"] = video.scores(record)
+      scores.update(group_scores)
+    if "text" in self.config.eval.metrics:
+      from gan_jax import data
+      from gan_jax.metrics import text
+      if not hasattr(self, "_text_test"):
+        self._text_test = data.reference_source(self.config, self.source)
+      group_scores, protocol["text"] = text.group(record["x"], self.method, g_vars,
+                                                  self.source, *self._text_test, self.seed)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)
