@@ -10,7 +10,8 @@ SeqGAN's REINFORCE with D as the reward, on SeqGAN's synthetic oracle or on fort
 
 Args: ``method=mle|gumbel|seqgan``, ``data=oracle|fortunes``, ``steps=`` (0: the
 default), ``pretrain=`` (MLE steps before the adversarial phase; -1: the default, 3/4 of the steps),
-``rollouts=`` (SeqGAN's Monte Carlo completions per prefix), ``smoke``.
+``rollouts=`` (SeqGAN's Monte Carlo completions per prefix), ``adv_lr=`` (G's Adam rate in
+the adversarial phase; 0.01: SeqGAN's rate throughout), ``smoke``.
 
 One run = SeqGAN's protocol through the one step: `train.pretrain_steps` steps of MLE
 (D trains on G's samples all along: its pretraining), then the adversarial phase; the
@@ -26,16 +27,16 @@ SeqGAN (Yu et al., 2017, Sec. 4 and its code) against ours, on the oracle:
   | D | CNN, windows 1-10, 15, 20, 100-200 filters each, highway, dropout 0.75 | CNN, windows 2-5, 32 filters each, highway, no dropout |
   | G pretraining | 80 epochs MLE (12,500 steps of 64), Adam 0.01 | 1,500 steps of 64 (9.6 epochs), Adam 0.01 |
   | D pretraining | 50 x 3 epochs on fresh G samples after G's pretraining | D trains once per step on G's samples during G's pretraining |
-  | adversarial | 200 epochs: 1 G step, then 5 x 3 D epochs | 500 steps of 1 D update + 1 G update, batch 64 |
+  | adversarial | 200 epochs: 1 G step (Adam 0.01), then 5 x 3 D epochs | 500 steps of 1 D update + 1 G update (G: Adam 1e-3), batch 64 |
   | rollouts | 16 per prefix, by a delayed copy of G (rate 0.8) | 4 per prefix, by G itself |
   | loss pair, baseline | D: cross-entropy; G: REINFORCE, reward D(real) probability, no baseline | the same |
   | Gumbel GAN | (not in SeqGAN) | tau 1 -> 0.1 geometric over the adversarial steps, straight-through one-hots into D, non-saturating loss |
   | scores | NLL-oracle on 10,000 samples; BLEU on real text | oracle NLL on 2,000 samples, NLL_test, BLEU / self-BLEU (Texygen convention), novelty |
 
-G keeps SeqGAN's learning rate (0.01) in the adversarial phase; on our oracle both GANs
-then end worse than MLE, while 1e-3 from step 1,500 on lowers the oracle NLL below MLE's
-(docs/text_gan.md: `--config.optim.g.lr=1e-3 --allow_config_change` on a copy of the
-step-1,500 checkpoint).
+G's learning rate: SeqGAN's Adam 0.01 for the MLE pretraining, then ``adv_lr`` (default
+1e-3) from the first adversarial update on (`optim.g.schedule=drop_after`; the MLE run
+drops too, so it stays the GANs' control). At SeqGAN's 0.01 throughout (``adv_lr=0.01``)
+both GANs end worse than the MLE model they start from (docs/text_gan.md).
 
 Fortunes (`data=fortunes`): characters (99 ids), sequences of 64, G hidden 128, D's
 embedding over the 99 characters; BLEU on words of the decoded text.

@@ -2,10 +2,10 @@
 oracle NLL, G's NLL on held-out sequences, BLEU-2..4 against them, self-BLEU-2..4,
 n-gram novelty and training time, beside SeqGAN's own oracle-NLL table.
 
-Rows: the three runs (``text_gan.py:method=mle|gumbel|seqgan``, same seed, same 1,500
-MLE steps before the GANs' 500 adversarial ones); where ``--runs`` holds it, a Gumbel
-run with soft (not straight-through) one-hots, ``text_gumbel_soft``, and the three runs
-with a 10x smaller learning rate after step 1,500 (EXTRA); and two references
+Rows: the three runs of the defaults (``text_gan.py:method=mle|gumbel|seqgan``, same
+seed, the same 1,500 MLE steps at Adam 0.01 before 500 more steps at 1e-3: MLE, or the
+GAN's adversarial ones); the two GANs at SeqGAN's 0.01 throughout (``adv_lr=0.01``); a
+Gumbel GAN with soft (not straight-through) one-hots into D; and two references
 scored the same way: fresh samples of the oracle itself (the floor of oracle NLL, the
 diversity of real data) and uniformly random tokens. Scores: the `text` eval group
 (gan_jax/metrics/text.py; its protocol is in each run's eval.json).
@@ -15,13 +15,12 @@ SeqGAN's Table 1 (Yu et al., 2017) scores NLL-oracle with a 5,000-token oracle; 
 
   python -m experiments.figures.text_table --out DIR [--runs RUNS] [--smoke]
 
-``--runs RUNS`` reads runs trained as ``launch.py --config experiments/text_gan.py:method=M
---workdir RUNS/text_M`` instead of training them here. Train time: the sum over logged
-intervals of steps / (steps per second), i.e. the steps alone (no scoring, checkpoints).
+``--runs RUNS`` reads runs trained as ``launch.py --config experiments/text_gan.py:ARGS
+[--config.KEY=VALUE] --workdir RUNS/NAME`` (`RUNS` below) instead of training them here.
+Train time: the sum over logged intervals of steps / (steps per second), i.e. the steps
+alone (no scoring, checkpoints).
 """
 from __future__ import annotations
-
-import os
 
 import numpy as np
 
@@ -30,16 +29,15 @@ from gan_jax import data, writers
 from gan_jax.metrics import text
 
 NAME = "text_table"
-RUNS = (("MLE", "text_mle", "method=mle"), ("Gumbel-GAN", "text_gumbel", "method=gumbel"),
-        ("SeqGAN", "text_seqgan", "method=seqgan"))
-# Variants read from --runs when there (docs/text_gan.md has their commands): Gumbel with
-# soft one-hots into D; the three runs resumed from their step-1,500 checkpoint (the end
-# of MLE pretraining) with G's learning rate 1e-3 instead of SeqGAN's 0.01 (the MLE one
-# is the GANs' control: a smaller step alone also lowers the oracle NLL).
-EXTRA = (("MLE, G lr 1e-3 after step 1,500", "text_mle_lr1e-3"),
-         ("Gumbel-GAN, soft one-hots", "text_gumbel_soft"),
-         ("Gumbel-GAN, adversarial G lr 1e-3", "text_gumbel_lr1e-3"),
-         ("SeqGAN, adversarial G lr 1e-3", "text_seqgan_lr1e-3"))
+# (label, workdir name under RUNS, experiment args, config overrides)
+RUNS = (("MLE", "text_mle", "method=mle", {}),
+        ("Gumbel-GAN", "text_gumbel", "method=gumbel", {}),
+        ("SeqGAN", "text_seqgan", "method=seqgan", {}),
+        ("Gumbel-GAN, G lr 0.01 throughout", "text_gumbel_lr0.01", "method=gumbel,adv_lr=0.01",
+         {}),
+        ("SeqGAN, G lr 0.01 throughout", "text_seqgan_lr0.01", "method=seqgan,adv_lr=0.01", {}),
+        ("Gumbel-GAN, soft one-hots", "text_gumbel_soft", "method=gumbel",
+         {"loss.straight_through": False}))
 COLUMNS = (("oracle NLL", "oracle_nll", 3), ("NLL_test", "nll_test", 3),
            ("BLEU-2", "bleu2", 3), ("BLEU-3", "bleu3", 3), ("BLEU-4", "bleu4", 3),
            ("self-BLEU-2", "self_bleu2", 3), ("self-BLEU-3", "self_bleu3", 3),
@@ -104,16 +102,11 @@ def main(argv=None):
   args = parse_args(argv)
   clock = _common.Clock()
   rows, steps, workdir = {}, {}, None
-  for label, name, run_args in RUNS:
+  for label, name, run_args, overrides in RUNS:
     spec = "text_gan.py:" + ",".join(filter(None, [run_args, "smoke" if args.smoke else ""]))
-    workdir = _translation.train_or_reuse(spec, {}, args.runs, name, args.out)
+    workdir = _translation.train_or_reuse(spec, overrides, args.runs, name, args.out)
     rows[label] = {**_translation.final_scores(workdir), "train_seconds": train_seconds(workdir)}
     steps[name] = rows[label].pop("step")
-  for label, name in EXTRA:
-    extra = os.path.join(args.runs, name) if args.runs else ""
-    if extra and os.path.exists(os.path.join(extra, "eval.json")):
-      rows[label] = {**_translation.final_scores(extra), "train_seconds": train_seconds(extra)}
-      steps[name] = rows[label].pop("step")
   config = _common.saved_config(workdir)
   rows.update(references(config, n=int(config.eval.num_samples)))
   table = markdown(rows, steps)
