@@ -260,6 +260,13 @@ class Evaluator:
                      "seconds": round(time.perf_counter() - start, 2)})
     return scores, protocol
 
+  def held_out(self):
+    """(source, split name) of `data.reference_source`, built once."""
+    if not hasattr(self, "_held_out"):
+      from gan_jax import data
+      self._held_out = data.reference_source(self.config, self.source)
+    return self._held_out
+
   def score(self, samples, g_vars=None):
     """(scores, protocol) of a sample record {"x": [N, ...], ...} or an array of samples
     (generated, or real ones for checks); `g_vars`: G's variables, for the scores that
@@ -293,15 +300,12 @@ class Evaluator:
       scores.update(group_scores)
     if "video" in self.config.eval.metrics:
       from gan_jax.metrics import video
-      group_scores, protocol["video"] = video.scores(record)
+      group_scores, protocol["video"] = video.scores(record, self.held_out()[1])
       scores.update(group_scores)
     if "text" in self.config.eval.metrics:
-      from gan_jax import data
       from gan_jax.metrics import text
-      if not hasattr(self, "_text_test"):
-        self._text_test = data.reference_source(self.config, self.source)
       group_scores, protocol["text"] = text.group(record["x"], self.method, g_vars,
-                                                  self.source, *self._text_test, self.seed)
+                                                  self.source, *self.held_out(), self.seed)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)

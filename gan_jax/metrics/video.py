@@ -16,23 +16,29 @@ held-out sequences (values in [-1, 1], compared on the [0, 1] scale (v + 1) / 2)
 The fork test (data.motion=fork: the item turns left or right at the first future
 frame, each with probability 1/2; `alternative` is the future of the branch not taken).
 Per prediction, its last frame p (where the two branches are furthest apart) against
-the last frame of each branch's truth, L (left) and R (right):
+the last frame of each branch's truth, L (left) and R (right), all on the [0, 1] scale
+(background 0). The two items do not overlap there (left at column 0, right at column
+frame - item > item), so the least-squares fit p ~ a L + b R splits into
 
-  d_L = MSE(p, L), d_R = MSE(p, R), near = min(d_L, d_R), far = max(d_L, d_R)
+  a = <p, L> / <L, L>,  b = <p, R> / <R, R>    (how much of each branch's item p holds)
   s = E(p) / E(L)    (E(L) = E(R): the same item, shifted, inside the frame)
 
-  single-branch  <=>  near <= FORK_MARGIN * far   (clearly one branch, not between)
-                      and SHARP_LOW <= s <= SHARP_HIGH   (an item as sharp as the truth)
+  single-branch  <=>  max(a, b) >= PRESENT            (the item is there, near full strength)
+                      and min(a, b) <= GHOST x max(a, b)  (no ghost on the other branch)
+                      and SHARP_LOW <= s <= SHARP_HIGH    (as sharp as the truth)
 
-and it picks the branch with the smaller distance. Scores: ``fork_single_branch`` (the
-share of single-branch predictions), ``fork_left`` / ``fork_right`` (the shares of all
-predictions that are single-branch on that side: they sum to fork_single_branch; a GAN
-that uses z picks both), ``fork_taken`` (the share that are single-branch on the branch
-the sequence actually took: ~half of fork_single_branch for a predictor that cannot know
-it), ``fork_distance_ratio`` (mean near / far: 0 on a branch, 1 halfway between) and
-``fork_sharpness`` (mean s). The truth itself scores 1 (near = 0, s = 1); the average of
-both branches (two ghosts) scores 0 (near = far, s = 1/2); a blank frame scores 0.
-SHARP_HIGH bounds speckle: a noisy frame that happens to be nearer one branch is no item.
+and it picks the branch with the larger coefficient. A blend w L + (1 - w) R has
+min / max = (1 - w) / w: with GHOST 0.2 anything from a 17% ghost up fails, whatever
+noise is added (zero-mean noise leaves a and b unchanged on average). Scores:
+``fork_single_branch`` (the share of single-branch predictions), ``fork_left`` /
+``fork_right`` (the shares of all predictions that are single-branch on that side: they
+sum to fork_single_branch; a GAN that uses z picks both), ``fork_taken`` (the share that
+are single-branch on the branch the sequence actually took: ~half of fork_single_branch
+for a predictor that cannot know it), ``fork_ghost`` (mean min(a, b) / max(a, b): 0 on
+one branch, 1 for two equal ghosts), ``fork_distance_ratio`` (mean min / max of the MSEs
+to L and R) and ``fork_sharpness`` (mean s). The truth itself scores 1 (a = 1, b = 0,
+s = 1); the average of both branches (two ghosts, a = b = 1/2) scores 0; a blank frame
+scores 0; so does a blurred item on one branch (s < SHARP_LOW). SHARP_HIGH bounds speckle.
 """
 from __future__ import annotations
 
@@ -40,7 +46,7 @@ import numpy as np
 
 from gan_jax.metrics import paired
 
-FORK_MARGIN = 0.5
+PRESENT, GHOST = 0.7, 0.2
 SHARP_LOW, SHARP_HIGH = 0.7, 2.0
 
 
@@ -71,25 +77,32 @@ def fork_test(x, future, alternative, branch) -> dict:
   the branch taken (`future`) and not taken (`alternative`), `branch` [N] (0 left, 1 right)."""
   p, taken, other = _unit(x[:, -1]), _unit(future[:, -1]), _unit(alternative[:, -1])
   branch = np.asarray(branch)
+  dot = lambda u, v: np.sum(u * v, axis=(1, 2, 3))
+  c_taken = dot(p, taken) / np.maximum(dot(taken, taken), 1e-12)
+  c_other = dot(p, other) / np.maximum(dot(other, other), 1e-12)
+  strong, weak = np.maximum(c_taken, c_other), np.minimum(c_taken, c_other)
+  ghost = np.where(strong > 0, np.maximum(weak, 0) / np.maximum(strong, 1e-12), 1.0)
   d_taken = np.mean((p - taken) ** 2, axis=(1, 2, 3))
   d_other = np.mean((p - other) ** 2, axis=(1, 2, 3))
   near, far = np.minimum(d_taken, d_other), np.maximum(d_taken, d_other)
   ratio = np.where(far > 0, near / np.maximum(far, 1e-30), 1.0)
   sharp = gradient_energy(x[:, -1]) / np.maximum(gradient_energy(future[:, -1]), 1e-12)
-  single = (near <= FORK_MARGIN * far) & (sharp >= SHARP_LOW) & (sharp <= SHARP_HIGH)
-  picks_taken = d_taken < d_other
+  single = ((strong >= PRESENT) & (ghost <= GHOST) & (sharp >= SHARP_LOW)
+            & (sharp <= SHARP_HIGH))
+  picks_taken = c_taken > c_other
   picked = np.where(picks_taken, branch, 1 - branch)  # 0 left, 1 right
   return {"fork_single_branch": float(np.mean(single)),
           "fork_left": float(np.mean(single & (picked == 0))),
           "fork_right": float(np.mean(single & (picked == 1))),
           "fork_taken": float(np.mean(single & picks_taken)),
+          "fork_ghost": float(np.mean(ghost)),
           "fork_distance_ratio": float(np.mean(ratio)),
           "fork_sharpness": float(np.mean(sharp))}
 
 
-def scores(record: dict) -> tuple[dict, dict]:
+def scores(record: dict, split: str = "test") -> tuple[dict, dict]:
   """(scores, protocol) of a sample record {"x", "future", "alternative"?, "branch"?}
-  ([N, F, H, W, C] in [-1, 1])."""
+  ([N, F, H, W, C] in [-1, 1]) of held-out sequences of `split`."""
   x, y = np.asarray(record["x"], np.float32), np.asarray(record["future"], np.float32)
   if x.shape != y.shape or x.ndim != 5:
     raise ValueError(f"Predictions {x.shape} and futures {y.shape} must be frame sequences "
@@ -103,8 +116,7 @@ def scores(record: dict) -> tuple[dict, dict]:
     out[f"psnr_f{t + 1}"] = float(psnr[:, t].mean())
     out[f"ssim_f{t + 1}"] = float(ssim[:, t].mean())
   protocol = {"num_sequences": int(len(x)), "frames": int(x.shape[1]),
-              "split": "held-out sequences (eval.reference_split) of test-split items, one "
-                       "z each",
+              "split": split, "z": "one per sequence",
               "psnr_ssim": "per frame on the [0, 1] scale, metrics.paired's settings "
                            f"(SSIM {paired.SSIM}), mean over sequences and frames",
               "sharpness": "sum of squared finite differences of the prediction / of the "
@@ -113,8 +125,10 @@ def scores(record: dict) -> tuple[dict, dict]:
     out.update(fork_test(x, y, np.asarray(record["alternative"], np.float32),
                          record["branch"]))
     protocol["fork"] = {
-        "frame": "the last predicted frame", "margin": FORK_MARGIN,
+        "frame": "the last predicted frame", "present": PRESENT, "ghost": GHOST,
         "sharpness_band": [SHARP_LOW, SHARP_HIGH],
-        "rule": "single-branch: min(MSE to left, MSE to right) <= margin x max(...) and "
-                "gradient energy / the truth's within the band (gan_jax/metrics/video.py)"}
+        "rule": "single-branch: with a, b the least-squares coefficients of the left and "
+                "right branch's item in the prediction, max(a, b) >= present, min(a, b) <= "
+                "ghost x max(a, b), and gradient energy / the truth's within the band "
+                "(gan_jax/metrics/video.py)"}
   return out, protocol

@@ -100,7 +100,7 @@ def test_launch_train_sample_eval(tmp_path):
   result = json.load(open(tmp_path / "eval.json"))
   scores, protocol = result["scores"], result["protocol"]
   assert protocol["video"]["num_sequences"] == config.eval.num_samples == 16
-  assert protocol["video"]["fork"]["margin"] == 0.5
+  assert protocol["video"]["fork"]["ghost"] == 0.2 and protocol["video"]["split"] == "test"
   for t in range(1, f + 1):
     assert 0 < scores[f"psnr_f{t}"] < 100 and -1 <= scores[f"ssim_f{t}"] <= 1
   assert scores["psnr"] == pytest.approx(np.mean([scores[f"psnr_f{t}"] for t in range(1, f + 1)]))

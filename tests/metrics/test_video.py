@@ -41,6 +41,7 @@ def test_truth_ghosts_and_blank(fork):
   ghosts = (future + other) / 2  # the MSE minimiser over the two branches
   g = video.fork_test(ghosts, future, other, branch)
   assert g["fork_single_branch"] == 0.0 and g["fork_distance_ratio"] == pytest.approx(1.0)
+  assert g["fork_ghost"] == pytest.approx(1.0) and truth["fork_ghost"] == 0.0
   assert g["fork_sharpness"] == pytest.approx(0.5)  # two disjoint half-bright items
   blank = video.fork_test(-np.ones_like(future), future, other, branch)
   assert blank["fork_single_branch"] == 0.0
@@ -66,3 +67,15 @@ def test_scores_per_frame(fork):
   assert s["fork_single_branch"] == 0.0 and s["sharpness_last"] == pytest.approx(0.5)
   bounce = {"x": future, "future": future}  # no alternative: no fork test
   assert "fork_single_branch" not in video.scores(bounce)[0]
+
+
+def test_a_noisy_blend_of_both_branches_is_two_ghosts(fork):
+  """Noise does not turn a 65/35 blend into one branch (speckle raises the frame's
+  gradient energy into the sharp band, and the blend is nearer one branch by MSE)."""
+  future, other, branch = fork
+  noise = np.random.default_rng(1).normal(0, 0.16, future.shape)  # 0.08 on [0, 1]
+  for w, want in ((0.65, 0.0), (0.9, 1.0)):
+    blend = np.clip(w * future + (1 - w) * other + noise, -1, 1)
+    f = video.fork_test(blend, future, other, branch)
+    assert f["fork_single_branch"] == want
+    assert f["fork_distance_ratio"] < 0.5  # the old MSE-ratio rule would have passed both
