@@ -52,6 +52,9 @@ def get_config(arg=None):
                              rollouts=4, batch=64, adv_lr=1e-3, smoke=False)
   if arg.method not in METHODS:
     raise ValueError(f"method={arg.method!r}: use one of {', '.join(METHODS)}.")
+  if not arg.adv_lr > 0:
+    raise ValueError(f"adv_lr={arg.adv_lr}: G's learning rate in the adversarial phase must "
+                     "be > 0 (SeqGAN's: 0.01; the default 1e-3).")
   if arg.data not in DATA:
     raise ValueError(f"data={arg.data!r}: use one of {', '.join(DATA)}.")
   c = config_lib.base()
@@ -112,4 +115,4 @@ def get_sweep(arg=None):
   """Three estimators from the same MLE pretraining: they differ in code paths, not in
   step arrays, so they run as separate members (``--sweep``)."""
   del arg
-  return [{"loss.estimator": m} for m in METHODS]
+  return [{"loss.estimator": m, "loss.straight_through": m == "gumbel"} for m in METHODS]

@@ -69,6 +69,9 @@ def get_config(arg=None):
   c.model.g_norm = c.model.d_norm = "layer"
 
   c.loss.name = "nonsaturating"
+  if arg.later < 0 and arg.later != -1:
+    raise ValueError(f"later={arg.later}: the content weight on the frames after the first "
+                     "must be >= 0 (-1, the default: the loss's own, 1 for mse, 0 for gan).")
   gan_weight, later = LOSSES[arg.loss]
   c.loss.gan_weight = gan_weight
   c.loss.content_weight = 10.0

@@ -11,6 +11,7 @@ global batch. Multi-host: call `jax.distributed.initialize()` before anything el
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Any, Callable
 
@@ -33,13 +34,27 @@ class Context:
   def pmin(self, tree):
     return jax.lax.pmin(tree, self.axis_name) if self.axis_name else tree
 
-  def _draw(self, sampler, key, shape, **kwargs):
+  def _draw(self, sampler, key, shape, axis: int = 0, **kwargs):
+    """sampler(key, shape) for this device's part of the global batch, whose rows run
+    along `axis`: the global draw, sliced (the same numbers as on one device)."""
     if self.axis_name is None:
       return sampler(key, shape, **kwargs)
-    local = shape[0]
-    full = sampler(key, (local * self.num_devices,) + tuple(shape[1:]), **kwargs)
+    shape, local = list(shape), shape[axis]
+    shape[axis] = local * self.num_devices
+    full = sampler(key, tuple(shape), **kwargs)
     index = jax.lax.axis_index(self.axis_name)
-    return jax.lax.dynamic_slice_in_dim(full, index * local, local)
+    return jax.lax.dynamic_slice_in_dim(full, index * local, local, axis=axis)
+
+  def keys(self, key, shape, axis: int = 0):
+    """PRNG keys [*shape, ...] (`jax.random.split(key, prod(shape))` reshaped) for this
+    device's rows along `axis`: the keys the same rows get on one device."""
+    def split(k, s):
+      keys = jax.random.split(k, math.prod(s))
+      return keys.reshape(*s, *keys.shape[1:])
+    return self._draw(split, key, shape, axis)
+
+  def gumbel(self, key, shape, axis: int = 0):
+    return self._draw(jax.random.gumbel, key, shape, axis)
 
   def normal(self, key, shape, dtype=jnp.float32):
     """N(0, 1) noise of the local batch `shape`, the same numbers as on one device."""

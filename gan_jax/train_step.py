@@ -70,7 +70,11 @@ def schedule_factor(c, total_updates: int):
     return optax.linear_schedule(1.0, 0.0, total)
   if c.schedule in ("linear_after", "drop_after"):
     start = float(c.decay_start)
-    if not 0.0 <= start < 1.0:
+    if c.schedule == "drop_after" and not 0.0 <= start <= 1.0:
+      raise ValueError(f"decay_start={start} (optim.<g|d>.decay_start): the share of "
+                       "training at the base rate before drop_after's drop; use a value in "
+                       "[0, 1] (1: no drop).")
+    if c.schedule == "linear_after" and not 0.0 <= start < 1.0:
       raise ValueError(f"decay_start={start} (optim.<g|d>.decay_start): the share of "
                        "training at the base rate before the linear decay; use a value in "
                        "[0, 1) (0.5: the CycleGAN paper's 100 + 100 epochs).")

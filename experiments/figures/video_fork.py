@@ -33,7 +33,8 @@ RUNS = (("MSE", "video_mse", "loss=mse"), ("GAN", "video_gan", "loss=gan"),
 ROWS = 6        # sequences drawn
 NUM_Z = {"MSE": 1, "GAN": 2, "GAN + MS": 3}  # predictions (z) per sequence drawn
 COLUMNS = (("single-branch", "fork_single_branch"), ("left", "fork_left"),
-           ("right", "fork_right"), ("near / far", "fork_distance_ratio"),
+           ("right", "fork_right"), ("ghost", "fork_ghost"),
+           ("near / far", "fork_distance_ratio"),
            ("sharpness (last frame)", "fork_sharpness"), ("sharpness", "sharpness"),
            ("PSNR", "psnr"), ("PSNR f1", "psnr_f1"), ("PSNR f4", "psnr_f4"),
            ("SSIM", "ssim"))
@@ -97,9 +98,12 @@ def markdown(scores: dict, steps: dict, n: int) -> str:
   head = ["run"] + [c for c, _ in COLUMNS]
   lines = [f"Fork test on {n} held-out sequences (test-split items, one z each; runs at "
            f"steps {steps}); `launch.py --mode eval`'s `video` group. single-branch: the "
-           "last predicted frame is clearly nearer one branch's truth (MSE at most half "
-           "the other's) and as sharp as it (gradient energy 0.7 to 2 x); left / right: "
-           "the shares of all predictions that are single-branch on that side.", "",
+           "last predicted frame holds one branch's item at >= 0.7 of its strength and the "
+           "other's at <= 0.2 of that (least-squares coefficients a, b of the two items), "
+           "and is as sharp as the truth (gradient energy 0.7 to 2 x); left / right: the "
+           "shares of all predictions that are single-branch on that side; ghost: mean "
+           "min(a, b) / max(a, b); near / far: mean ratio of the MSEs to the two branches.",
+           "",
            "| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
   for run, s in scores.items():
     cells = [f"{s[k]:.3f}" if not k.startswith("psnr") else f"{s[k]:.2f}" for _, k in COLUMNS]
@@ -122,7 +126,8 @@ def main(argv=None):
   text = markdown(scores, steps, n)
   _translation.write_table(args.out, NAME, text)
   numbers = {"scores": scores, "steps": steps, "protocol": protocols,
-             "figure": figure(records, predicted, args.out), "seconds": clock.seconds()}
+             "figure": os.path.basename(figure(records, predicted, args.out)),
+             "seconds": clock.seconds()}
   path = _common.write_json(args.out, NAME, numbers)
   print(f"Wrote {path} ({numbers['seconds']} s).", flush=True)
   return numbers

@@ -65,7 +65,15 @@ def check(config) -> None:
                      "updates (pretraining phase, temperature); use 1.")
   if len(config.regularizers):
     raise ValueError("text_gan's D reads tokens: input-space regularizers do not apply; "
-                     f"got {list(config.regularizers)}.")
+                     f"got {list(config.regularizers)}: remove them (--config.regularizers "
+                     "is empty in experiments/text_gan.py).")
+  if config.data.name in ("oracle", "fortunes"):
+    from gan_jax.data import oracle
+    vocab = oracle.VOCAB_SIZE if config.data.name == "oracle" else len(text_data.VOCAB)
+    if int(config.model.vocab_size) != vocab:
+      raise ValueError(f"model.vocab_size={config.model.vocab_size}, but data.name="
+                       f"{config.data.name!r} has {vocab} token ids; set "
+                       f"--config.model.vocab_size={vocab}.")
   if not 0 <= int(config.train.pretrain_steps) <= int(config.train.steps):
     raise ValueError(f"train.pretrain_steps={config.train.pretrain_steps} must be in "
                      f"[0, train.steps={config.train.steps}].")
@@ -165,15 +173,17 @@ class TextGAN:
     return tokens.T
 
   def temperature(self, step):
-    """tau at step `step`: tau_start before the adversarial phase, then geometric to
-    tau_end at the last step."""
+    """tau at step `step`: tau_start before the adversarial phase, then geometric towards
+    tau_end, which it would reach at step train.steps (the last update, step
+    train.steps - 1, uses tau_start (tau_end / tau_start)^((A - 1) / A), A the adversarial
+    steps: 0.1^(499/500) by default)."""
     frac = jnp.clip((step - self.pretrain_steps) / self.anneal_steps, 0.0, 1.0)
     return self.tau_start * (self.tau_end / self.tau_start) ** frac
 
-  def gumbel_sample(self, params, key, n: int, tau):
+  def gumbel_sample(self, params, key, n: int, tau, ctx=parallel.Context()):
     """float32 [n, L, V]: relaxed one-hots (straight-through: hard forward, soft backward),
-    each fed back as the next input."""
-    noise = jax.random.gumbel(key, (self.length, n, self.vocab_size))
+    each fed back as the next input; under pmap, this device's rows of the global draw."""
+    noise = ctx.gumbel(key, (self.length, n, self.vocab_size), axis=1)
 
     def step(state, g):
       carry, x = state
@@ -197,12 +207,12 @@ class TextGAN:
 
   def generate(self, g_vars, batch, key, ctx, train: bool):
     """D's fakes: soft one-hots [B, L, V] (gumbel) or sampled tokens [B, L]."""
-    del ctx, train
+    del train
     n = batch["tokens"].shape[0]
     if self.estimator == "gumbel":
       tau = self.temperature(g_vars["progress"]["step"])
-      return self.gumbel_sample(g_vars["params"], key, n, tau), g_vars
-    return self.sample_tokens(g_vars["params"], jax.random.split(key, n)), g_vars
+      return self.gumbel_sample(g_vars["params"], key, n, tau, ctx), g_vars
+    return self.sample_tokens(g_vars["params"], ctx.keys(key, (n,))), g_vars
 
   def d_loss(self, d_params, d_collections, batch, fake, key, hp, ctx, d_update, reg_config):
     del key, hp, ctx, d_update, reg_config
@@ -213,7 +223,7 @@ class TextGAN:
     return loss, (d_collections, {"d_loss": loss, "d_real": jnp.mean(real_out),
                                   "d_fake": jnp.mean(fake_out)})
 
-  def rewards(self, params, d_vars, tokens, key):
+  def rewards(self, params, d_vars, tokens, key, ctx=parallel.Context()):
     """float32 [B, L]: Q(y_<=t) = mean over `rollouts` completions of prefix y_<=t of
     sigmoid(D), and sigmoid(D(y)) at t = L (SeqGAN Eq. 4); with 0 rollouts every position
     gets sigmoid(D(y))."""
@@ -224,27 +234,26 @@ class TextGAN:
     r = self.rollouts
     prefix_len = jnp.repeat(jnp.arange(1, length), r * b)  # [(L-1) R B]
     prefix = jnp.tile(tokens, ((length - 1) * r, 1))
-    done = self.sample_tokens(params, jax.random.split(key, prefix.shape[0]), prefix,
-                              prefix_len)
+    keys = ctx.keys(key, (length - 1, r, b), axis=2)  # rows ordered as `prefix`'s
+    done = self.sample_tokens(params, keys.reshape(-1, *keys.shape[3:]), prefix, prefix_len)
     scores = jax.nn.sigmoid(self.D.apply(d_vars, done, train=False))
     q = scores.reshape(length - 1, r, b).mean(axis=1).T  # [B, L-1]
     return jnp.concatenate([q, final[:, None]], axis=1)
 
-  def adversarial(self, g_params, d_vars, n: int, key, step):
+  def adversarial(self, g_params, d_vars, n: int, key, step, ctx=parallel.Context()):
     """(G's adversarial loss, metrics) of the estimator."""
     if self.estimator == "gumbel":
       tau = self.temperature(step)
-      out = self.D.apply(d_vars, self.gumbel_sample(g_params, key, n, tau), train=False)
+      out = self.D.apply(d_vars, self.gumbel_sample(g_params, key, n, tau, ctx), train=False)
       return self.g_loss_fn(out), {"temperature": tau, "reward": jnp.mean(jax.nn.sigmoid(out))}
     k_sample, k_roll = jax.random.split(key)
     params = jax.lax.stop_gradient(g_params)
-    tokens = self.sample_tokens(params, jax.random.split(k_sample, n))
-    q = jax.lax.stop_gradient(self.rewards(params, d_vars, tokens, k_roll))
+    tokens = self.sample_tokens(params, ctx.keys(k_sample, (n,)))
+    q = jax.lax.stop_gradient(self.rewards(params, d_vars, tokens, k_roll, ctx))
     loss = -jnp.mean(jnp.sum(self.log_likelihood(g_params, tokens) * q, axis=1))
     return loss, {"temperature": jnp.zeros(()), "reward": jnp.mean(q[:, -1])}
 
   def g_loss(self, g_params, g_collections, d_vars, batch, key, hp, ctx):
-    del ctx
     step = g_collections["progress"]["step"]
     nll = jnp.mean(self.nll(g_params, batch["tokens"]))
     progress = {"progress": {"step": step + 1}}
@@ -254,7 +263,8 @@ class TextGAN:
     tau = self.temperature(step) if self.estimator == "gumbel" else jnp.zeros(())
     zeros = lambda p: (jnp.zeros(()), {"temperature": tau, "reward": jnp.zeros(())})
     adv, metrics = jax.lax.cond(
-        adversarial, lambda p: self.adversarial(p, d_vars, batch["tokens"].shape[0], key, step),
+        adversarial,
+        lambda p: self.adversarial(p, d_vars, batch["tokens"].shape[0], key, step, ctx),
         zeros, g_params)
     loss = jnp.where(adversarial, adv + hp["loss.mle_weight"] * nll, nll)
     return loss, (progress, {"g_loss": loss, "g_nll": nll, "g_adversarial": adv,

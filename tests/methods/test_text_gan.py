@@ -7,14 +7,15 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import methods, writers
+from gan_jax import methods, parallel, writers
 from tests.conftest import experiment_config, train_sample_eval
 
 
 def tiny(estimator="seqgan", vocab=3, length=2, **overrides):
-  """A text_gan method with vocabulary `vocab` (id 0 never emitted) over `length`."""
+  """A text_gan method with vocabulary `vocab` (id 0 never emitted) over `length` (data
+  'enumerable': no data set, so no data set's vocabulary to match)."""
   config = experiment_config(f"text_gan.py:method={estimator},smoke", **{
-      "model.vocab_size": vocab, "model.width": 4, "model.embed": 3, "model.d_filters": 2,
+      "data.name": "enumerable", "model.vocab_size": vocab, "model.width": 4, "model.embed": 3, "model.d_filters": 2,
       "model.d_windows": (2,), **overrides})
   method = methods.get("text_gan").build(config, (length,))
   g_vars, d_vars = method.init(jax.random.PRNGKey(0), {"tokens": np.ones((2, length), np.int32)})
@@ -74,6 +75,58 @@ def test_reinforce_matches_the_exact_gradient():
   assert float(jnp.linalg.norm(est_v) / jnp.linalg.norm(exact_v)) == pytest.approx(1, abs=0.1)
 
 
+class TableD3:
+  """A D whose logit is a fixed number per sequence of 3 tokens from {1, 2}."""
+
+  def __init__(self, logits):
+    self.logits = jnp.asarray(logits)
+
+  def apply(self, variables, tokens, train=False):
+    del variables, train
+    return self.logits[tokens[:, 0], tokens[:, 1], tokens[:, 2]]
+
+
+def test_rollout_rewards_estimate_q_of_every_prefix():
+  """SeqGAN Eq. 4 at L = 3: Q(y_<=t) = E[sigmoid D(y)] over G's completions of the prefix,
+  computed exactly by enumerating the 8 sequences; t = L: D's own score."""
+  method, g_vars, _ = tiny(length=3, **{"loss.rollouts": 4000})
+  method.D = TableD3(np.random.default_rng(0).normal(0, 2, (3, 3, 3)))
+  params = g_vars["params"]
+  seqs = jnp.array(list(itertools.product((1, 2), repeat=3)), jnp.int32)
+  prob = np.exp(np.asarray(method.log_likelihood(params, seqs).sum(axis=1)))
+  reward = np.asarray(jax.nn.sigmoid(method.D.apply(None, seqs)))
+  tokens = jnp.array([[1, 2, 1], [2, 2, 2]], jnp.int32)
+  q = np.asarray(jax.jit(lambda k: method.rewards(params, None, tokens, k))(
+      jax.random.PRNGKey(3)))
+  for row, y in zip(q, np.asarray(tokens)):
+    for t in (1, 2):
+      same = np.all(np.asarray(seqs)[:, :t] == y[:t], axis=1)
+      exact = np.sum(prob[same] * reward[same]) / np.sum(prob[same])
+      assert row[t - 1] == pytest.approx(exact, abs=0.02)
+    assert row[2] == pytest.approx(float(jax.nn.sigmoid(method.D.apply(None, y[None])[0])))
+
+
+@pytest.mark.parametrize("estimator", ["seqgan", "gumbel"])
+def test_devices_draw_their_rows_of_the_one_device_batch(estimator):
+  """Under pmap each device generates its rows of what one device draws for the global
+  batch (here 2 'devices' as a named vmap axis), rollout completions included."""
+  method, g_vars, d_vars = tiny(estimator, length=3, **{"loss.rollouts": 2})
+  key, batch = jax.random.PRNGKey(4), {"tokens": jnp.ones((8, 3), jnp.int32)}
+  one = method.generate(g_vars, batch, key, parallel.Context(), True)[0]
+  ctx = parallel.Context(axis_name="d", num_devices=2)
+  two = jax.vmap(lambda _: method.generate(g_vars, {"tokens": batch["tokens"][:4]}, key, ctx,
+                                           True)[0], axis_name="d")(jnp.arange(2))
+  np.testing.assert_array_equal(np.concatenate(list(two)), one)
+  if estimator == "gumbel":  # straight-through: the forward pass is a hard one-hot
+    y = np.asarray(one)
+    assert np.all((np.abs(y) < 1e-6) | (np.abs(y - 1) < 1e-6)) and np.all(y.sum(-1) > 0.99)
+  else:
+    q_one = method.rewards(g_vars["params"], d_vars, one, key)
+    q_two = jax.vmap(lambda rows: method.rewards(g_vars["params"], d_vars, rows, key, ctx),
+                     axis_name="d")(one.reshape(2, 4, 3))
+    np.testing.assert_allclose(np.concatenate(list(q_two)), q_one, rtol=1e-6)
+
+
 def test_the_phase_and_temperature_follow_the_step():
   method, g_vars, _ = tiny("gumbel", **{"train.steps": 10, "train.pretrain_steps": 4,
                                         "optim.g.decay_start": 0.4})
@@ -81,6 +134,26 @@ def test_the_phase_and_temperature_follow_the_step():
   assert float(method.temperature(4)) == pytest.approx(1.0)
   assert float(method.temperature(7)) == pytest.approx(0.1 ** 0.5)
   assert float(method.temperature(10)) == pytest.approx(0.1)
+
+
+def test_mle_loss_is_the_teacher_forced_nll_and_bad_settings_are_named():
+  method, g_vars, d_vars = tiny("mle")
+  tokens = jnp.array([[1, 2], [2, 2], [1, 1]], jnp.int32)
+  loss, _ = method.g_loss(g_vars["params"], {"progress": g_vars["progress"]}, d_vars,
+                          {"tokens": tokens}, jax.random.PRNGKey(0), method.hparams(), None)
+  logp = jax.nn.log_softmax(method.logits(g_vars["params"], tokens))
+  nll = -np.mean(np.take_along_axis(np.asarray(logp), np.asarray(tokens)[..., None], -1))
+  assert float(loss) == pytest.approx(nll, rel=1e-5) and nll > 0
+  with pytest.raises(ValueError, match="model.vocab_size=1000"):
+    methods.get("text_gan").check(experiment_config("text_gan.py:smoke",
+                                                    **{"model.vocab_size": 50}))
+  with pytest.raises(ValueError, match="adv_lr=-1"):
+    experiment_config("text_gan.py:adv_lr=-1")
+  all_mle = experiment_config("text_gan.py:method=seqgan,smoke,pretrain=6")
+  from gan_jax import train_step
+  train_step.optimizers(all_mle)  # decay_start 1: the rate never drops
+  from experiments import text_gan
+  assert [m["loss.straight_through"] for m in text_gan.get_sweep()] == [False, True, False]
 
 
 def test_gs_learning_rate_must_drop_where_the_adversarial_phase_starts():

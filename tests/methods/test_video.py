@@ -107,3 +107,31 @@ def test_launch_train_sample_eval(tmp_path):
   assert scores["sharpness"] > 0
   assert 0 <= scores["fork_single_branch"] <= 1
   assert scores["fork_left"] + scores["fork_right"] == pytest.approx(scores["fork_single_branch"])
+
+
+def test_losses_are_the_documented_sums(smoke):
+  """L_G = gan_weight adv + content_weight content + lambda_ms / (ratio + 1e-5) (Mao et
+  al., 2019, Eq. 3); L_D = loss_d(D(past, future), D(past, G(past, z)))."""
+  config, plain, batch, g_vars, d_vars = smoke
+  from gan_jax import parallel
+  from gan_jax.methods import _paired, video
+  method = methods.get("video").build(experiment_config("video.py:smoke,diversity=0.1"),
+                                      plain.data_shape)
+  hp = {"loss.gan_weight": 0.7, "loss.content_weight": 3.0,
+        "loss.later_content_weight": 0.5, video.DIVERSITY: 0.1}
+  key, ctx = jax.random.PRNGKey(5), parallel.Context()
+  b = {k: jnp.asarray(v) for k, v in batch.items()}
+  rest = lambda v: {k: x for k, x in v.items() if k != "params"}
+  loss, (_, m) = method.g_loss(g_vars["params"], rest(g_vars), d_vars, b, key, hp, ctx)
+  fake, _ = method.generate(g_vars, b, key, ctx, train=True)
+  d_out = lambda x: _paired.apply(method.D, d_vars, method.d_input(b, x), train=True)[0]
+  adversarial = method.g_loss_fn(d_out(fake))
+  want = 0.7 * adversarial + 3.0 * method.content(fake, b, 0.5) + 0.1 / (m["g_diversity"] + 1e-5)
+  assert float(m["g_diversity"]) > 1e-3
+  assert float(loss) == pytest.approx(float(want), rel=1e-5)
+  d_loss, _ = method.d_loss(d_vars["params"], rest(d_vars), b, fake, key, hp, ctx, 0,
+                            config.regularizers)
+  assert float(d_loss) == pytest.approx(float(method.d_loss_fn(d_out(b["future"]), d_out(fake))),
+                                        rel=1e-5)
+  assert float(d_loss) != pytest.approx(float(method.d_loss_fn(d_out(b["past"]), d_out(fake))),
+                                        rel=1e-3)
