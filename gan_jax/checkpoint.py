@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 
 import jax
 import numpy as np
@@ -72,9 +73,10 @@ def check_writable(workdir: str) -> None:
   """Fails at once when `workdir` cannot be created or written, naming the fix."""
   try:
     os.makedirs(workdir, exist_ok=True)
-    probe = os.path.join(workdir, ".write_test")
-    with open(probe, "w") as f:
-      f.write("ok")
+    # A name of this process's own: the processes of a multi-host run probe the same
+    # workdir at once, and a shared name let one remove the other's probe.
+    fd, probe = tempfile.mkstemp(prefix=".write_test.", dir=workdir)
+    os.close(fd)
     os.remove(probe)
   except OSError as e:
     raise OSError(f"The workdir {workdir} is not writable ({e.strerror or e}); choose "

@@ -135,3 +135,26 @@ def test_sigterm_and_sigint_write_a_checkpoint_and_resume_exactly(make_config, t
   train.train(config, straight, progress=False)
   train.train(config, stopped, progress=False)
   assert_same_run(config, straight, stopped)
+
+
+def test_processes_probing_one_workdir_at_once_do_not_trip_each_other(tmp_path):
+  """The processes of a multi-host run check the shared workdir at the same moment
+  (a shared probe name let one remove the other's: 'not writable (No such file or
+  directory)' at resume, seen in tests/test_distributed.py)."""
+  import threading
+  from gan_jax import checkpoint
+  errors = []
+
+  def probe():
+    for _ in range(300):
+      try:
+        checkpoint.check_writable(str(tmp_path))
+      except OSError as e:
+        errors.append(str(e))
+  threads = [threading.Thread(target=probe) for _ in range(4)]
+  for t in threads:
+    t.start()
+  for t in threads:
+    t.join()
+  assert len(errors) == 0, errors[:2]
+  assert sorted(os.listdir(tmp_path)) == []
