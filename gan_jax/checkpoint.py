@@ -76,7 +76,8 @@ def check_writable(workdir: str) -> None:
     # A name of this process's own: the processes of a multi-host run probe the same
     # workdir at once, and a shared name let one remove the other's probe.
     fd, probe = tempfile.mkstemp(prefix=".write_test.", dir=workdir)
-    os.close(fd)
+    with os.fdopen(fd, "w") as f:
+      f.write("ok")
     os.remove(probe)
   except OSError as e:
     raise OSError(f"The workdir {workdir} is not writable ({e.strerror or e}); choose "

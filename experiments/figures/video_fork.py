@@ -33,7 +33,7 @@ RUNS = (("MSE", "video_mse", "loss=mse"), ("GAN", "video_gan", "loss=gan"),
 ROWS = 6        # sequences drawn
 NUM_Z = {"MSE": 1, "GAN": 2, "GAN + MS": 3}  # predictions (z) per sequence drawn
 COLUMNS = (("single-branch", "fork_single_branch"), ("left", "fork_left"),
-           ("right", "fork_right"), ("ghost", "fork_ghost"),
+           ("right", "fork_right"), ("ghost", "fork_ghost"), ("residual", "fork_residual"),
            ("near / far", "fork_distance_ratio"),
            ("sharpness (last frame)", "fork_sharpness"), ("sharpness", "sharpness"),
            ("PSNR", "psnr"), ("PSNR f1", "psnr_f1"), ("PSNR f4", "psnr_f4"),
@@ -98,12 +98,13 @@ def markdown(scores: dict, steps: dict, n: int) -> str:
   head = ["run"] + [c for c, _ in COLUMNS]
   lines = [f"Fork test on {n} held-out sequences (test-split items, one z each; runs at "
            f"steps {steps}); `launch.py --mode eval`'s `video` group. single-branch: the "
-           "last predicted frame holds one branch's item at >= 0.7 of its strength and the "
-           "other's at <= 0.2 of that (least-squares coefficients a, b of the two items), "
-           "and is as sharp as the truth (gradient energy 0.7 to 2 x); left / right: the "
-           "shares of all predictions that are single-branch on that side; ghost: mean "
-           "min(a, b) / max(a, b); near / far: mean ratio of the MSEs to the two branches.",
-           "",
+           "last predicted frame holds one branch's item at 0.7 to 1.3 of its strength and "
+           "the other's at <= 0.2 of that (least-squares coefficients a, b of the two items, "
+           "each within 2 px of its place), leaves <= 0.5 of an item's energy unexplained "
+           "(residual) and is as sharp as the truth (gradient energy 0.7 to 2 x); left / "
+           "right: the shares of all predictions that are single-branch on that side; "
+           "ghost: mean min(a, b) / max(a, b); near / far: mean ratio of the MSEs to the "
+           "two branches.", "",
            "| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
   for run, s in scores.items():
     cells = [f"{s[k]:.3f}" if not k.startswith("psnr") else f"{s[k]:.2f}" for _, k in COLUMNS]

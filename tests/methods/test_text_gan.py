@@ -120,7 +120,16 @@ def test_devices_draw_their_rows_of_the_one_device_batch(estimator):
   if estimator == "gumbel":  # straight-through: the forward pass is a hard one-hot
     y = np.asarray(one)
     assert np.all((np.abs(y) < 1e-6) | (np.abs(y - 1) < 1e-6)) and np.all(y.sum(-1) > 0.99)
-  else:
+  # G's adversarial loss (past pretraining): the devices' mean is the one device's loss
+  progress = {"progress": {"step": jnp.asarray(10, jnp.int32)}}
+  hp = method.hparams()
+  loss_one = method.g_loss(g_vars["params"], progress, d_vars, batch, key, hp,
+                           parallel.Context())[0]
+  loss_two = jax.vmap(lambda rows: method.g_loss(g_vars["params"], progress, d_vars,
+                                                 {"tokens": rows}, key, hp, ctx)[0],
+                      axis_name="d")(batch["tokens"].reshape(2, 4, 3))
+  assert float(jnp.mean(loss_two)) == pytest.approx(float(loss_one), rel=1e-5)
+  if estimator == "seqgan":
     q_one = method.rewards(g_vars["params"], d_vars, one, key)
     q_two = jax.vmap(lambda rows: method.rewards(g_vars["params"], d_vars, rows, key, ctx),
                      axis_name="d")(one.reshape(2, 4, 3))
@@ -149,9 +158,12 @@ def test_mle_loss_is_the_teacher_forced_nll_and_bad_settings_are_named():
                                                     **{"model.vocab_size": 50}))
   with pytest.raises(ValueError, match="adv_lr=-1"):
     experiment_config("text_gan.py:adv_lr=-1")
-  all_mle = experiment_config("text_gan.py:method=seqgan,smoke,pretrain=6")
   from gan_jax import train_step
-  train_step.optimizers(all_mle)  # decay_start 1: the rate never drops
+  all_mle = experiment_config("text_gan.py:method=seqgan,smoke,pretrain=6")
+  assert float(train_step.schedule_factor(all_mle.optim.g, 6)(5)) == 1.0  # never drops
+  default = experiment_config("text_gan.py:method=seqgan,steps=20,pretrain=15")
+  factor = train_step.schedule_factor(default.optim.g, 20)
+  assert [float(factor(k)) for k in (14, 15, 19)] == pytest.approx([1.0, 0.1, 0.1])
   from experiments import text_gan
   assert [m["loss.straight_through"] for m in text_gan.get_sweep()] == [False, True, False]
 

@@ -79,3 +79,22 @@ def test_a_noisy_blend_of_both_branches_is_two_ghosts(fork):
     f = video.fork_test(blend, future, other, branch)
     assert f["fork_single_branch"] == want
     assert f["fork_distance_ratio"] < 0.5  # the old MSE-ratio rule would have passed both
+
+
+def test_an_item_off_by_two_pixels_counts_and_extra_content_does_not(fork):
+  """A sharp item up to SHIFT pixels from its branch's position is on that branch; a
+  second copy of it elsewhere, or a solid box where the item should be, is not one item
+  on one branch (the residual and the coefficient's upper bound)."""
+  future, other, branch = fork
+  unit = (future[:, -1:] + 1) / 2  # [N, 1, H, W, C] on [0, 1]
+  as_x = lambda u: np.concatenate([future[:, :-1], 2 * np.clip(u, 0, 1) - 1], axis=1)
+  moved = video.shifted(unit[:, 0], 2, -2)[:, None]
+  assert video.fork_test(as_x(moved), future, other, branch)["fork_single_branch"] == 1.0
+  second = unit + video.shifted(unit[:, 0], -9, 0)[:, None]  # the item again, higher up
+  f = video.fork_test(as_x(second), future, other, branch)
+  assert f["fork_single_branch"] == 0.0 and f["fork_residual"] > 0.5
+  box = np.zeros_like(unit)
+  for i in range(len(unit)):
+    r, c = np.nonzero(unit[i, 0, ..., 0] > 0)
+    box[i, 0, r.min():r.max() + 1, c.min():c.max() + 1] = 1.0
+  assert video.fork_test(as_x(box), future, other, branch)["fork_single_branch"] == 0.0
