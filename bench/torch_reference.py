@@ -1,4 +1,4 @@
-"""PyTorch versions of seven gan_jax train steps, for bench/vs_torch.py (CPU) and
+"""PyTorch versions of nine gan_jax train steps, for bench/vs_torch.py (CPU) and
 bench/accelerator.py (CUDA).
 
 Each `make_<name>(compile=False, device="cpu")` builds the models and optimizers on
@@ -42,6 +42,22 @@ on CUDA: whoever times them calls torch.cuda.synchronize(). The steps:
           layer to the bottleneck), a conv D of width 32 on (past, future), batch 32,
           non-saturating loss + 10 x MSE of the first future frame, Adam 2e-4 (0.5,
           0.999). One D update (G under no_grad), then one G update with a fresh z.
+  text_seqgan / text_gumbel  the adversarial step of experiments/text_gan.py on the
+          oracle (gan_jax/methods/text_gan.py, gan_jax/networks/text.py): vocabulary
+          1,000 (id 0 masked out of G's logits), sequences of 20, batch 64; G an LSTM
+          language model (embedding 32, nn.LSTMCell of 32 with flax's one bias per gate,
+          Linear to 1,000 logits) run one step at a time in a Python loop; D a CNN
+          (embedding 64, Conv1d windows 2-5 with 32 filters each, ReLU, max over time,
+          one highway layer, Linear to a logit); non-saturating D loss; G Adam 1e-3 (the
+          adversarial rate), D Adam 1e-3, both (0.9, 0.999). One D update on real ids and
+          G's fakes (no_grad), then one G update: `text_seqgan` samples 64 sequences by
+          inverse CDF, scores each prefix by sigmoid(D) of 4 Monte Carlo completions (all
+          19 x 4 x 64 = 4,864 rollouts sampled as one batch, then one D pass) and D's score
+          of the whole sequence, and descends REINFORCE's -mean(sum_t Q_t log G(y_t));
+          `text_gumbel` feeds straight-through Gumbel-softmax one-hots (tau 1 -> 0.1)
+          back into G and through D (one-hot @ embedding), non-saturating G loss. Both add
+          the teacher-forced NLL of the real batch x mle_weight = 0, as gan_jax does.
+          Parameter counts (asserted): G 73,320, D 125,953.
 
 As in gan_jax, D's parameters get no gradient in the G update (requires_grad off), so
 both frameworks do the same arithmetic. Run this file to time each step once:
@@ -560,9 +576,195 @@ def make_video(compile: bool = False, batch: int = 32, size: int = 32, device: s
   return step
 
 
+# ---------------------------------------------------------------- text GANs
+
+TEXT_PARAMS = {"g": 73_320, "d": 125_953}  # gan_jax's counts (experiments/text_gan.py, oracle)
+_NEG = -1e9  # gan_jax/networks/text.py's masked logit
+
+
+def text_nets(vocab: int = 1000, embed: int = 32, hidden: int = 32, d_embed: int = 64,
+              filters: int = 32, windows=(2, 3, 4, 5), mask_pad: bool = True):
+  """(G, D) of gan_jax/networks/text.py. G's forward is ONE LSTM step, ((h, c), x [B, E])
+  -> ((h, c), logits [B, V]), as the flax module; D maps ids [B, L] or (soft) one-hots
+  [B, L, V] (x @ embedding) to logits [B]."""
+
+  class G(nn.Module):
+    def __init__(self):
+      super().__init__()
+      self.embedding = nn.Embedding(vocab, embed)
+      self.cell = nn.LSTMCell(embed, hidden)
+      # flax's LSTMCell has one bias per gate (on its hidden-state Dense), PyTorch's two
+      # (b_ih + b_hh): b_ih becomes a zero buffer, so the parameters are flax's
+      del self.cell.bias_ih
+      self.cell.register_buffer("bias_ih", torch.zeros(4 * hidden))
+      self.out = nn.Linear(hidden, vocab)
+      self.register_buffer("pad", torch.arange(vocab) == 0)
+      nn.init.normal_(self.embedding.weight, 0.0, 0.1)
+
+    def forward(self, state, x):
+      h, c = self.cell(x, state)
+      logits = self.out(h)
+      if mask_pad:
+        logits = logits.masked_fill(self.pad, _NEG)
+      return (h, c), logits
+
+  class D(nn.Module):
+    def __init__(self):
+      super().__init__()
+      self.windows = windows
+      self.embedding = nn.Embedding(vocab, d_embed)
+      nn.init.normal_(self.embedding.weight, 0.0, 0.1)
+      self.convs = nn.ModuleList(nn.Conv1d(d_embed, filters, w) for w in windows)
+      width = filters * len(windows)
+      self.gate, self.transform = nn.Linear(width, width), nn.Linear(width, width)
+      self.head = nn.Linear(width, 1)
+
+    def forward(self, x):
+      e = self.embedding(x) if not x.is_floating_point() else x @ self.embedding.weight
+      e = e.transpose(1, 2)  # [B, E, L]
+      h = torch.cat([F.relu(conv(e)).amax(-1) for conv, w in zip(self.convs, self.windows)
+                     if w <= e.shape[-1]], 1)
+      gate = torch.sigmoid(self.gate(h))  # highway
+      h = gate * F.relu(self.transform(h)) + (1.0 - gate) * h
+      return self.head(h)[:, 0]
+
+  return G(), D()
+
+
+def _text_state(n: int, hidden: int, device):
+  return (torch.zeros(n, hidden, device=device), torch.zeros(n, hidden, device=device))
+
+
+def text_teacher_logits(g, table, tokens, hidden: int = 32):
+  """[B, L, V] logits of x_t given x_<t (x_0's input: id 0), as TextGAN.logits."""
+  inputs = torch.cat([torch.zeros_like(tokens[:, :1]), tokens[:, :-1]], 1)
+  x = F.embedding(inputs, table)
+  state, out = _text_state(tokens.shape[0], hidden, tokens.device), []
+  for t in range(tokens.shape[1]):
+    state, logits = g(state, x[:, t])
+    out.append(logits)
+  return torch.stack(out, 1)
+
+
+def text_log_likelihood(g, table, tokens):
+  logp = F.log_softmax(text_teacher_logits(g, table, tokens), -1)
+  return logp.gather(-1, tokens[..., None])[..., 0]
+
+
+def text_sample(g, table, n: int, length: int, prefix=None, prefix_len=None,
+                hidden: int = 32):
+  """int64 [n, L] drawn from G by TextGAN.sample_tokens' inverse CDF (one uniform per row
+  and step); positions < prefix_len keep the prefix's tokens (rollouts)."""
+  device, vocab = table.device, table.shape[0]
+  state, prev, out = _text_state(n, hidden, device), torch.zeros(n, dtype=torch.long,
+                                                                  device=device), []
+  for t in range(length):
+    state, logits = g(state, F.embedding(prev, table))
+    u = torch.rand(n, device=device)
+    cdf = torch.cumsum(torch.softmax(logits, -1), -1)
+    token = (cdf <= u[:, None] * cdf[:, -1:]).sum(-1).clamp_(max=vocab - 1)
+    if prefix is not None:
+      token = torch.where(t < prefix_len, prefix[:, t], token)
+    out.append(token)
+    prev = token
+  return torch.stack(out, 1)
+
+
+def text_gumbel(g, table, n: int, length: int, tau: float, straight_through: bool = True,
+                hidden: int = 32):
+  """float [n, L, V] relaxed one-hots, each fed back as the next input (y @ table), as
+  TextGAN.gumbel_sample; straight-through: hard forward, soft backward."""
+  device, vocab = table.device, table.shape[0]
+  u = torch.rand(length, n, vocab, device=device).clamp_(min=torch.finfo(torch.float32).tiny)
+  noise = -torch.log(-torch.log(u))  # jax.random.gumbel's
+  state, x, ys = _text_state(n, hidden, device), table[0].expand(n, -1), []
+  for t in range(length):
+    state, logits = g(state, x)
+    y = torch.softmax((logits + noise[t]) / tau, -1)
+    if straight_through:
+      hard = F.one_hot(y.argmax(-1), vocab).to(y.dtype)
+      y = hard + y - y.detach()
+    ys.append(y)
+    x = y @ table
+  return torch.stack(ys, 1)
+
+
+def _make_text(estimator: str, compile: bool, batch: int, length: int, rollouts: int,
+               device: str):
+  """The adversarial step of experiments/text_gan.py (method=`estimator`, oracle): one D
+  update on G's samples, then one G update; G Adam 1e-3 (the adversarial rate adv_lr),
+  D Adam 1e-3, both (0.9, 0.999); mle_weight 0 (the NLL on the real batch is computed
+  and enters G's loss x 0, as in gan_jax, whose weight is a runtime hyperparameter)."""
+  torch.manual_seed(0)
+  g, d = text_nets()
+  counts = {k: sum(p.numel() for p in net.parameters()) for k, net in (("g", g), ("d", d))}
+  assert counts == TEXT_PARAMS, f"parameter counts {counts}, gan_jax's {TEXT_PARAMS}"
+  g, d = g.to(device), d.to(device)
+  opt_g = torch.optim.Adam(g.parameters(), 1e-3, betas=(0.9, 0.999))
+  opt_d = torch.optim.Adam(d.parameters(), 1e-3, betas=(0.9, 0.999))
+  real = torch.randint(1, 1000, (batch, length)).to(device)  # oracle ids (0: padding)
+  table = g.embedding.weight
+  g, d = _maybe_compile(g, compile), _maybe_compile(d, compile)
+  d_params = list(d.parameters())
+  mle_weight, count = 0.0, [0]
+  # tau of TextGAN.temperature: 1 -> 0.1 geometric over the 2,000 adversarial steps
+  tau = lambda: 1.0 * 0.1 ** min(count[0] / 2000, 1.0)
+
+  def fakes():
+    if estimator == "gumbel":
+      return text_gumbel(g, table, batch, length, tau())
+    return text_sample(g, table, batch, length)
+
+  def step():
+    with torch.no_grad():
+      fake = fakes()
+    loss = _d_nonsaturating(d(real), d(fake))
+    opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_d.step()
+    for p in d_params:
+      p.requires_grad_(False)
+    if estimator == "gumbel":
+      adv = _g_nonsaturating(d(fakes()))
+    else:  # REINFORCE, Q from `rollouts` completions of each prefix, all in one batch
+      with torch.no_grad():
+        tokens = text_sample(g, table, batch, length)
+        final = torch.sigmoid(d(tokens))
+        prefix_len = torch.arange(1, length, device=device).repeat_interleave(rollouts * batch)
+        prefix = tokens.repeat((length - 1) * rollouts, 1)  # rows (L-1, R, B), as jnp.tile
+        done = text_sample(g, table, prefix.shape[0], length, prefix, prefix_len)
+        q = torch.sigmoid(d(done)).view(length - 1, rollouts, batch).mean(1).T
+        q = torch.cat([q, final[:, None]], 1)
+      adv = -(text_log_likelihood(g, table, tokens) * q).sum(1).mean()
+    nll = -text_log_likelihood(g, table, real).mean(1).mean()
+    loss = adv + mle_weight * nll
+    opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_g.step()
+    for p in d_params:
+      p.requires_grad_(True)
+    count[0] += 1
+    return loss
+  step.param_counts = counts
+  return step
+
+
+def make_text_seqgan(compile: bool = False, batch: int = 64, length: int = 20,
+                     rollouts: int = 4, device: str = "cpu"):
+  """experiments/text_gan.py:method=seqgan's adversarial step (REINFORCE, 4 rollouts)."""
+  return _make_text("seqgan", compile, batch, length, rollouts, device)
+
+
+def make_text_gumbel(compile: bool = False, batch: int = 64, length: int = 20,
+                     device: str = "cpu"):
+  """experiments/text_gan.py:method=gumbel's adversarial step (straight-through)."""
+  return _make_text("gumbel", compile, batch, length, 0, device)
+
+
 STEPS = {"dcgan": make_dcgan, "mlp": make_mlp, "wgan_gp": make_wgan_gp,
          "pix2pix": make_pix2pix, "segan": make_segan, "cyclegan": make_cyclegan,
-         "video": make_video}
+         "video": make_video, "text_seqgan": make_text_seqgan,
+         "text_gumbel": make_text_gumbel}
 
 
 def main():

@@ -1,8 +1,8 @@
-"""gan_jax vs PyTorch (eager, and torch.compile) on seven train steps, on this CPU.
+"""gan_jax vs PyTorch (eager, and torch.compile) on nine train steps, on this CPU.
 
   python bench/vs_torch.py [--steps 20] [--rounds 5]
-                           [--only dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan,video] [--compile]
-                           [--threads N] [--bf16]
+                           [--only dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan,video,
+                                   text_seqgan,text_gumbel] [--compile] [--threads N] [--bf16]
   python bench/vs_torch.py --check   # CycleGAN: the same numbers in both frameworks
 
 Steps (bench/torch_reference.py has the PyTorch side): `dcgan` the 28x28 Fashion-MNIST
@@ -16,7 +16,18 @@ experiments/cyclegan.py step (32x32, two ResNet generators of width 16 with 6 bl
 two 70x70 PatchGANs, batch 8 per domain, least squares + cycles + identity, pools of 50).
 `video` the default experiments/video.py GAN step (4 -> 4 frames of 32x32, conv U-Net G
 of width 32 with z, conv D on (past, future), layer norm, batch 32, non-saturating + 10 x
-MSE of the first future frame).
+MSE of the first future frame). `text_seqgan` and `text_gumbel` the adversarial step of
+the default experiments/text_gan.py on the oracle (method=seqgan / gumbel, pretrain=0:
+every timed step is adversarial; LSTM G with embedding 32 and hidden 32, vocabulary
+1,000, sequences of 20, batch 64; CNN D with windows 2-5 of 32 filters and a highway
+layer; D Adam 1e-3, G Adam at the adversarial 1e-3): one D update on G's sampled
+tokens (seqgan) or straight-through Gumbel-softmax one-hots (gumbel), then G's REINFORCE
+loss with Q from 4 Monte Carlo rollouts per prefix scored by sigmoid(D), all 19 x 4 x 64
+prefixes x rollouts sampled in one batch (seqgan), or the non-saturating loss through
+D of a fresh Gumbel sample (gumbel). The real batch is random ids 1..999 of the
+oracle's shape (the step's cost does not depend on their values); both sides' parameter
+counts (G 73,320, D 125,953) are compared before timing. A round of `mlp` or
+`text_gumbel` is 10 x --steps steps (their steps are short).
 
 `--check` loads gan_jax's initial CycleGAN weights into the PyTorch networks and compares
 G_ab(a), D_b(b), G's loss (and each term) and its gradient w.r.t. G_ab's first and last
@@ -66,9 +77,13 @@ STEPS = {  # name: (batch, real batches per step, what a sample is)
     "segan": (16, 1, "windows"),
     "cyclegan": (8, 1, "images per domain"),
     "video": (32, 1, "sequences"),
+    "text_seqgan": (64, 1, "sequences"),
+    "text_gumbel": (64, 1, "sequences"),
 }
 MIN_STEPS = {"dcgan": 20, "mlp": 200, "wgan_gp": 5, "pix2pix": 10, "segan": 3,
-             "cyclegan": 5, "video": 10}  # below this a round is too short
+             "cyclegan": 5, "video": 10, "text_seqgan": 3,
+             "text_gumbel": 50}  # below this a round is too short
+SCALE = {"mlp": 10, "text_gumbel": 10}  # steps per round: --steps x this (short steps)
 
 
 # ---------------------------------------------------------------- gan_jax side
@@ -82,6 +97,11 @@ def jax_config(name: str):
     return experiment.load_config(os.path.join(ROOT, "experiments", "segan.py")), (16384,)
   if name == "video":  # the experiment's default GAN: 4 -> 4 frames of 32x32, width 32
     return experiment.load_config(os.path.join(ROOT, "experiments", "video.py")), (4, 32, 32, 1)
+  if name.startswith("text_"):  # the default on the oracle, the adversarial phase from
+    # step 0 (pretrain=0: G's Adam at adv_lr 1e-3 from the first update), sequences of 20
+    method = name.split("_", 1)[1]
+    return experiment.load_config(os.path.join(ROOT, "experiments", "text_gan.py")
+                                  + f":method={method},pretrain=0"), (20,)
   c = config_lib.base()
   c.loss.name = "nonsaturating"
   c.data.batch_size = STEPS[name][0]
@@ -120,6 +140,8 @@ def jax_worker(name: str, precision: str = "fp32", compiled: list | None = None)
     host = {"past": rng.uniform(-1, 1, x.shape).astype(np.float32), "future": x}
   if name == "cyclegan":  # glyph-like images of both domains
     host = {k: np.where(rng.random(x.shape) > 0.8, 1.0, -1.0).astype(np.float32) for k in "ab"}
+  if name.startswith("text_"):  # token ids of the oracle (1..999; 0 is padding)
+    host = {"tokens": rng.integers(1, int(c.model.vocab_size), x.shape).astype(np.int32)}
   data = jax.device_put(host)
   holder = [step_lib.init_state(c, method, jax.random.PRNGKey(0),
                                 {k: v[0] for k, v in host.items()})]
@@ -135,6 +157,12 @@ def jax_worker(name: str, precision: str = "fp32", compiled: list | None = None)
   except Exception:  # a backend without cost analysis of unoptimised HLO
     model_cost = {}
 
+  info = {}
+  if name.startswith("text_"):  # compared with PyTorch's in `measure`
+    size = lambda tree: int(sum(np.size(v) for v in jax.tree.leaves(tree)))
+    info["param_counts"] = {"g": size(holder[0].g["params"]), "d": size(holder[0].d["params"])}
+    assert int(holder[0].g["progress"]["step"]) >= c.train.pretrain_steps  # adversarial
+
   def run(n):
     state = holder[0]
     t0 = time.perf_counter()
@@ -147,7 +175,7 @@ def jax_worker(name: str, precision: str = "fp32", compiled: list | None = None)
   # on the step as lowered, before the backend's rewrites (the same on every backend).
   return run, {"flops_per_step": float(cost.get("flops", 0.0)),
                "model_flops_per_step": float(model_cost.get("flops", 0.0)),
-               "version": jax.__version__, "device": jax.devices()[0].device_kind}
+               "version": jax.__version__, "device": jax.devices()[0].device_kind, **info}
 
 
 def matmul_rate() -> float:
@@ -195,6 +223,8 @@ def torch_worker(name: str, compile: bool, precision: str = "fp32"):
                 cudnn_benchmark=torch.backends.cudnn.benchmark,
                 float32_matmul_precision=torch.get_float32_matmul_precision())
   step = torch_reference.STEPS[name](compile=compile, device=device)
+  if hasattr(step, "param_counts"):  # the text steps: compared with gan_jax's in `measure`
+    info["param_counts"] = step.param_counts
   autocast = contextlib.nullcontext
   if precision == "bf16":
     autocast = lambda: torch.autocast(device.split(":")[0], dtype=torch.bfloat16)
@@ -238,7 +268,8 @@ def worker(spec: str):
   else:
     run, info = torch_worker(name, framework == "torch-compile", precision)
   # compile + warm-up (BENCH_WARMUP: bench/accelerator.py --smoke takes 1)
-  run(int(os.environ.get("BENCH_WARMUP", 0)) or (2 if name in ("wgan_gp", "segan") else 5))
+  run(int(os.environ.get("BENCH_WARMUP", 0))
+      or (2 if name in ("wgan_gp", "segan", "text_seqgan") else 5))
   info["warmup_s"] = time.perf_counter() - t0
   if framework == "gan_jax" and name == "dcgan" and precision == "fp32":
     info["matmul_flops"] = matmul_rate()
@@ -439,6 +470,14 @@ def measure(name: str, args) -> list[dict]:
       children.append(Child(f"{spec}:{name}", args.threads))
     except RuntimeError as e:
       print(f"warning: {e}", file=sys.stderr)
+  counts = {c.spec: c.info["param_counts"] for c in children if "param_counts" in c.info}
+  if len({json.dumps(v, sort_keys=True) for v in counts.values()}) > 1:
+    for c in children:
+      c.proc.kill()
+    raise SystemExit(f"{name}: the frameworks' parameter counts differ: {counts}")
+  if counts:
+    print(f"{name}: parameter counts {next(iter(counts.values()))} in "
+          f"{', '.join(counts)}", flush=True)
   rows = time_rounds(name, children, args.steps, args.rounds)
   for r in rows:
     if "error" in r:
@@ -476,9 +515,10 @@ def time_rounds(name: str, children: list[Child], steps: int, rounds: int) -> li
 
 def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  p.add_argument("--steps", type=int, default=20, help="steps per round (mlp: x10)")
+  p.add_argument("--steps", type=int, default=20, help="steps per round (mlp, text_gumbel: x10)")
   p.add_argument("--rounds", type=int, default=5)
-  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan,video")
+  p.add_argument("--only", default="dcgan,mlp,wgan_gp,pix2pix,segan,cyclegan,video,"
+                 "text_seqgan,text_gumbel")
   p.add_argument("--check", action="store_true",
                  help="compare the CycleGAN step's numbers with PyTorch's and exit")
   p.add_argument("--compile", action="store_true", help="also time torch.compile")
@@ -497,7 +537,7 @@ def main():
   load0 = os.getloadavg()[0]
   rows = []
   for name in args.only.split(","):
-    steps = args.steps * (10 if name == "mlp" else 1)
+    steps = args.steps * SCALE.get(name, 1)
     if steps < MIN_STEPS[name] or args.rounds < 3:
       print(f"warning: {steps} steps x {args.rounds} rounds of {name} are too few to be "
             f"meaningful; use >= {MIN_STEPS[name]} steps and >= 3 rounds.")
