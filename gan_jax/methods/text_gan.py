@@ -63,6 +63,11 @@ def check(config) -> None:
   if int(config.train.n_gen) != 1:
     raise ValueError(f"train.n_gen={config.train.n_gen}: text_gan counts its steps by G "
                      "updates (pretraining phase, temperature); use 1.")
+  if config.train.get("precision", "fp32") != "fp32":
+    raise ValueError(f"train.precision={config.train.precision!r}: text_gan's LSTM and "
+                     "token sampling run in float32 only (its networks do not go through "
+                     "precision.apply, so bf16 would silently change nothing); use "
+                     "--config.train.precision=fp32.")
   if len(config.regularizers):
     raise ValueError("text_gan's D reads tokens: input-space regularizers do not apply; "
                      f"got {list(config.regularizers)}: remove them (--config.regularizers "

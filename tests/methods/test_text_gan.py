@@ -156,6 +156,9 @@ def test_mle_loss_is_the_teacher_forced_nll_and_bad_settings_are_named():
   with pytest.raises(ValueError, match="model.vocab_size=1000"):
     methods.get("text_gan").check(experiment_config("text_gan.py:smoke",
                                                     **{"model.vocab_size": 50}))
+  with pytest.raises(ValueError, match="train.precision='bf16'"):
+    methods.get("text_gan").check(experiment_config("text_gan.py:smoke",
+                                                    **{"train.precision": "bf16"}))
   with pytest.raises(ValueError, match="adv_lr=-1"):
     experiment_config("text_gan.py:adv_lr=-1")
   from gan_jax import train_step
