@@ -214,9 +214,9 @@ def test_two_devices_equal_one():
   assert float(values["PL"]) > 0 and float(values["MAXDIFF"]) <= 1e-5, out.stdout
 
 
-def test_launch_train_then_sample_at_truncation_zero(tmp_path):
+def test_launch_train_sample_at_truncation_zero_and_figures(tmp_path):
   """launch.py trains the smoke config; `--mode sample` with psi = 0 gives one image
-  for every z (w_avg, fixed noise), with psi = 1 distinct ones."""
+  for every z (w_avg, fixed noise); the mixing and truncation figures of the run."""
   workdir = str(tmp_path / "run")
   base = [sys.executable, os.path.join(ROOT, "launch.py"), "--config",
           os.path.join(ROOT, "experiments", "stylegan.py:smoke"), "--workdir", workdir,
@@ -233,3 +233,15 @@ def test_launch_train_then_sample_at_truncation_zero(tmp_path):
   x = np.load(os.path.join(workdir, "samples.npz"))["x"]
   assert x.shape == (8, 28, 28, 1)
   assert np.max(np.abs(x - x[:1])) < 1e-6 and np.std(x[0]) > 1e-3
+  # The figures of the run (experiments/figures/stylegan_mixing.py): psi = 0 leaves no
+  # diversity, and each mixed row block has the grid's shape.
+  from experiments.figures import stylegan_mixing
+  out = tmp_path / "figures"
+  stylegan_mixing.main(["--out", str(out), "--run", workdir])
+  numbers = json.load(open(out / "stylegan_mixing.json"))
+  diversity = numbers["truncation"]["diversity"]
+  assert numbers["truncation"]["psi"][-1] == 0.0 and diversity[-1] < 1e-6 < diversity[0]
+  assert [d["cutoff"] for d in numbers["mixing"]] == [2, 4] and numbers["protocol"]["step"] == 4
+  assert all(d["to_coarse_source"] > 0 and d["to_fine_source"] > 0 for d in numbers["mixing"])
+  for name in ("stylegan_mixing.png", "stylegan_truncation.png"):
+    assert os.path.getsize(out / name) > 1000
