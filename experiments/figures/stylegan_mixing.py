@@ -55,7 +55,7 @@ def trained_run(args):
 def mixing_grid(method, g_vars, z_rows, z_cols, cutoffs):
   """(images [(1 + blocks x rows) x (1 + cols)], distances): the Fig. 3 layout with a
   blank corner; distances[b] = (to the coarse source, to the fine source)."""
-  mixed = jax.jit(method.mixed, static_argnums=(3,))
+  mixed = jax.jit(method.mixed)  # the crossover is traced: one compile
   psi1 = lambda z: np.asarray(mixed(g_vars, z, z, method.num_ws))
   row_img, col_img = psi1(z_rows), psi1(z_cols)
   blank = np.ones_like(col_img[:1])

@@ -291,7 +291,7 @@ def d_batch_norm(model) -> bool:
 
 def build(config, data_shape, axis_name=None):
   """(G, D) for square images of `data_shape` (size s0 2^k, s0 = 4 or 7; C 1 or 3)."""
-  size, c = layers.image_shape(data_shape, (16, 28, 32, 64, 128, 256), "stylegan")
+  size, c = layers.image_shape(data_shape, (8, 16, 28, 32, 64, 128, 256), "stylegan")
   m, s = config.model, config.stylegan
   return (Generator(size, c, m.width, int(s.w_dim), int(s.mapping_layers), float(s.lr_mul),
                     float(s.w_avg_beta), axis_name),

@@ -148,7 +148,7 @@ def test_lazy_r1_only_on_multiples_of_every_with_the_weight_scaled(tiny):
 def test_path_length_mean_lives_in_the_checkpoint_and_resumes(tmp_path):
   config = experiment_config("stylegan.py:smoke", **{
       "train.steps": 3, "stylegan.pl_weight": 2.0, "stylegan.pl_every": 2,
-      "data.image_size": 16, "eval.every": 0, "sample.every": 0, "log.every": 1,
+      "data.image_size": 8, "eval.every": 0, "sample.every": 0, "log.every": 1,
       "ckpt.every": 1, "eval.metrics": ()})
   config.unlock()
   config.regularizers = {}  # R1's compile is not under test here
@@ -182,7 +182,7 @@ SCRIPT = textwrap.dedent("""
     config.unlock()
     config.regularizers = {{}}  # per-sample input gradients: test_parallel.py's cases
     config.lock()
-    pixels = np.random.default_rng(0).integers(0, 256, (32, 16, 16, 1), np.uint8)
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 8, 8, 1), np.uint8)
     source = images.ImageSource(pixels, None, 8, 0)
     method = methods.get("stylegan").build(config, source.shape)
     initial = jax.device_get(step_lib.init_state(config, method, jax.random.PRNGKey(0),
@@ -214,23 +214,25 @@ def test_two_devices_equal_one():
   assert float(values["PL"]) > 0 and float(values["MAXDIFF"]) <= 1e-5, out.stdout
 
 
-def test_launch_train_sample_at_truncation_zero_and_figures(tmp_path):
-  """launch.py trains the smoke config; `--mode sample` with psi = 0 gives one image
-  for every z (w_avg, fixed noise); the mixing and truncation figures of the run."""
+def test_launch_train_then_truncation_zero_and_figures(tmp_path):
+  """launch.py trains the smoke config; its G at psi = 0 gives one image for every z
+  (w_avg, fixed noise); the mixing and truncation figures of the run."""
   workdir = str(tmp_path / "run")
   base = [sys.executable, os.path.join(ROOT, "launch.py"), "--config",
           os.path.join(ROOT, "experiments", "stylegan.py:smoke"), "--workdir", workdir,
           "--config.train.steps=4", "--config.eval.every=0", "--config.sample.every=0",
           "--config.eval.metrics=()"]
-  run = lambda *extra: subprocess.run(base + list(extra), capture_output=True, text=True,
-                                      timeout=600, cwd=ROOT)
-  out = run()
+  out = subprocess.run(base, capture_output=True, text=True, timeout=600, cwd=ROOT)
   assert out.returncode == 0, out.stderr[-3000:]
   rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
   assert rows[-1]["step"] == 4 and np.isfinite(rows[-1]["d_loss"])
-  out = run("--mode", "sample", "--num_samples", "8", "--config.sample.truncation=0.0")
-  assert out.returncode == 0, out.stderr[-3000:]
-  x = np.load(os.path.join(workdir, "samples.npz"))["x"]
+  # psi = 0: every z gives one image (w_avg, fixed noise)
+  config = experiment_config("stylegan.py:smoke", **{"sample.truncation": 0.0})
+  run = train.Run(config)
+  state, _, step = run.restore(workdir)
+  assert step == 4 and float(np.abs(state.g["stats"]["w_avg"]).max()) > 0
+  x = np.asarray(jax.jit(run.method.sample)(run.generator_variables(state),
+                                            run.conditions(8, 0))["x"])
   assert x.shape == (8, 28, 28, 1)
   assert np.max(np.abs(x - x[:1])) < 1e-6 and np.std(x[0]) > 1e-3
   # The figures of the run (experiments/figures/stylegan_mixing.py): psi = 0 leaves no
