@@ -131,6 +131,10 @@ class StyleGan(gan.Gan):
     metrics = {**metrics, "path_length": mean, "pl_penalty": penalty}
     return loss + hp["stylegan.pl_weight"] * penalty, (collections, metrics)
 
+  def sampling_protocol(self) -> dict:
+    """What eval.json records of how the samples were drawn (train.evaluate)."""
+    return {"truncation": self.truncation, "noise": "fixed draw (noise_mode='const')"}
+
   def sample(self, g_vars, conditions: dict) -> dict:
     """{"x": G(z)} truncated by psi = sample.truncation, fixed noise, in [-1, 1]."""
     x = self.G.apply(g_vars, conditions["z"], psi=self.truncation)
