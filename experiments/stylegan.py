@@ -27,6 +27,11 @@ paper's 4x4 constant (8, 16, 32) but no classifier scores (they are for 28 px).
 | up / down | [1,3,3,1] FIR | bilinear resize / 2x2 mean |
 | training | 25M images (FFHQ) | 6,000 steps = 192k images |
 
+Time: the default's 6,000 steps took 55.7 min on the shared 2-core machine (load
+average 9, the classifier's first build included); its step runs at 0.49-0.96 of DCGAN's
+steps/s (docs/benchmarks.md), which puts it at 14-28 min on 2 idle cores (DCGAN's 6,000
+steps: 13.8 min). Scores: FID 89.1 (classifier features), README's results table.
+
 ``paper`` sets the paper's sizes (z, w 512, 8 mapping layers, width 128: 512 channels at
 7 px, 256 at 14, 128 at 28), R1 gamma 10 and path length weight 2; with a GPU also train far longer
 (``--config.train.steps=...``).

@@ -77,6 +77,7 @@ def test_truncation_psi_zero_gives_w_avg_for_every_z(tiny):
   np.testing.assert_allclose(w, jnp.broadcast_to(w_avg, w.shape), atol=1e-6)
   np.testing.assert_allclose(mapping(0.5), (mapping(1.0) + w_avg) / 2, atol=1e-5)
   method.truncation = 0.0  # sampling: every z gives the same image
+  assert method.sampling_protocol()["truncation"] == 0.0  # what eval.json records
   x = np.asarray(jax.jit(method.sample)(g_vars, {"z": z})["x"])
   assert np.max(np.abs(x - x[:1])) < 1e-6 and np.std(x[0]) > 1e-3
 
