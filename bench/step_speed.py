@@ -1,6 +1,13 @@
 """Steps/s of the toy train step: jit on one device, and pmap over 4 host devices.
 
   python bench/step_speed.py [--steps 200] [--config experiments/wgan.py:data=grid25]
+  python bench/step_speed.py --compare experiments/dcgan.py experiments/stylegan.py --steps 48
+
+`--compare A B ...` measures each config's step on one device in one process, one
+after the other, and prints steps/s, images/s and the ratio to the first (the ratio,
+not the times, is what holds on a loaded machine). A config whose regularizer is lazy
+(StyleGAN2's R1 every 16 D updates) needs a step count that is a multiple of the
+interval for a fair average (48 = 3 x 16).
 
 The 4-device figure runs in a subprocess with
 XLA_FLAGS=--xla_force_host_platform_device_count=4 (4 virtual devices on this CPU: it
@@ -60,7 +67,18 @@ def main():
   p.add_argument("--steps", type=int, default=200)
   p.add_argument("--config", default="experiments/wgan.py:data=grid25")
   p.add_argument("--devices", type=int, default=0, help=argparse.SUPPRESS)
+  p.add_argument("--compare", nargs="+", default=None, help="configs to compare on 1 device")
   args = p.parse_args()
+  if args.compare:
+    rows = [(spec, measure(spec, 1, args.steps)) for spec in args.compare]
+    print(f"{args.steps} steps each, 1 device, {os.cpu_count()} CPU cores")
+    print("| config | batch | steps/s | images/s | steps/s vs first | compile (s) |\n"
+          "| --- | --- | --- | --- | --- | --- |")
+    for spec, r in rows:
+      print(f"| {spec} | {r['batch']} | {r['steps_per_sec']:.2f} | "
+            f"{r['steps_per_sec'] * r['batch']:.0f} | "
+            f"{r['steps_per_sec'] / rows[0][1]['steps_per_sec']:.2f} | {r['compile_s']:.1f} |")
+    return
   if args.steps < 50:
     print(f"warning: {args.steps} steps are too few for a stable figure; use >= 50.")
   if args.devices:  # the child process of the multi-device measurement

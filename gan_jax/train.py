@@ -275,6 +275,7 @@ def evaluate(config, workdir: str, allow_config_change: bool = False,
   state, _, step = run.restore(workdir, allow_config_change)
   scores, protocol = evaluator_lib.Evaluator(config, run.method, run.source, run.conditions,
                                              progress=progress)(state, step, progress=progress)
+  protocol.update(getattr(run.method, "sampling_protocol", dict)())  # e.g. StyleGAN's psi
   result = {"scores": scores, "protocol": protocol}
   with open(os.path.join(workdir, "eval.json"), "w") as f:
     json.dump(result, f, indent=2)
