@@ -2,9 +2,9 @@
 (gan_jax/metrics/text2image.py) reads off generated images to check them against their
 captions.
 
-A ConvNet (classifier.ConvNet's trunk: two 5x5 stride-2 convolutions, dropout, a
-128-unit ReLU layer, the features) with one softmax head per attribute of the main
-shape (`HEADS`: shape 6, colour 9, size 2, position 5, and the scene's background 3).
+The domain classifier's ConvNet (classifier.ConvNet: two 5x5 stride-2 convolutions,
+dropout, a 128-unit ReLU layer, the features) with one softmax head per attribute of
+the main shape (`HEADS`: shape 6, colour 9, size 2, position 5, and the scene's background 3).
 It trains on the one-shape scenes of the captioned_shapes `train` split (a two-shape
 image does not say which shape its caption names first) at the run's image size; the
 geometric heads (shape, size, position) learn from copies of the images with their RGB
@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -43,18 +42,17 @@ GEOMETRIC = ("shape", "size", "position")  # heads trained on colour-permuted im
 SETTINGS = {"width": 48, "epochs": 8, "batch_size": 128, "lr": 2e-3, "seed": 0}
 
 
-class AttributeNet(nn.Module):
-  """Images [B, H, W, 3] in [-1, 1] -> ({head: logits [B, K]}, features [B, 128])."""
-  width: int = 32
+def AttributeNet(width: int = 32) -> classifier_lib.ConvNet:
+  """The domain classifier's ConvNet with one logit per attribute value (25): its last
+  Dense layer holds the heads side by side (`split_heads`)."""
+  return classifier_lib.ConvNet(num_classes=sum(len(shapes.VALUES[a]) for a in HEADS),
+                                width=width)
 
-  @nn.compact
-  def __call__(self, x, train: bool = False):
-    for features in (self.width, 2 * self.width):
-      x = nn.relu(nn.Conv(features, (5, 5), strides=2)(x))
-    x = nn.Dropout(0.3, deterministic=not train)(x.reshape(x.shape[0], -1))
-    features = nn.relu(nn.Dense(128)(x))
-    h = nn.Dropout(0.3, deterministic=not train)(features)
-    return {a: nn.Dense(len(shapes.VALUES[a]), name=a)(h) for a in HEADS}, features
+
+def split_heads(logits) -> dict:
+  """{head: logits [B, K_head]} of the concatenated logits [B, 25]."""
+  bounds = np.cumsum([0] + [len(shapes.VALUES[a]) for a in HEADS])
+  return {a: logits[:, bounds[i]:bounds[i + 1]] for i, a in enumerate(HEADS)}
 
 
 def one_shape(attributes: np.ndarray) -> np.ndarray:
@@ -72,7 +70,8 @@ def labelled(split: str, size: int, limit: int = 0):
 
 
 def version(size: int, limit: int) -> str:
-  digest = hashlib.sha256(inspect.getsource(AttributeNet).encode())
+  digest = hashlib.sha256(inspect.getsource(classifier_lib.ConvNet).encode())
+  digest.update(inspect.getsource(AttributeNet).encode())
   digest.update(inspect.getsource(train).encode())
   digest.update(json.dumps({**SETTINGS, "size": size, "limit": limit}, sort_keys=True).encode())
   return digest.hexdigest()[:12]
@@ -110,8 +109,8 @@ def train(workdir: str, size: int, limit: int = 0, progress: bool = True) -> dic
     permuted = jnp.take_along_axis(x, order[:, None, None, :], axis=-1)
 
     def loss_fn(params):
-      apply = lambda images: model.apply({"params": params}, images, train=True,
-                                         rngs={"dropout": k_drop})[0]
+      apply = lambda images: split_heads(model.apply({"params": params}, images, train=True,
+                                                     rngs={"dropout": k_drop})[0])
       logits, geometric = apply(x), apply(permuted)
       return sum(optax.softmax_cross_entropy_with_integer_labels(
           (geometric if a in GEOMETRIC else logits)[a], y[:, i]).mean()
@@ -185,7 +184,7 @@ def predict(model, variables, images, batch_size: int = 1000):
   if model not in _PREDICT:
     def fn(variables, x):
       logits, features = model.apply(variables, x, train=False)
-      return {a: l.argmax(-1) for a, l in logits.items()}, features
+      return {a: l.argmax(-1) for a, l in split_heads(logits).items()}, features
     _PREDICT[model] = jax.jit(fn)
   out = [_PREDICT[model](variables, np.asarray(images[i:i + batch_size], np.float32))
          for i in range(0, len(images), batch_size)]

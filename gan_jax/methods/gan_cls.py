@@ -204,11 +204,13 @@ class GanCls(gan.Gan):
                               tokens=conditions["tokens"])}
 
   def grid(self, record: dict):
-    """One row per caption where captions repeat (the --captions layout), else the
-    samples as they come."""
+    """One row per caption in the --captions layout (caption i mod K), else the samples
+    as they come (held-out captions, which may repeat by chance)."""
     texts = np.asarray(record["caption"])
     distinct = list(dict.fromkeys(texts.tolist()))
-    if len(distinct) == len(texts):
+    k = len(distinct)
+    periodic = np.array_equal(texts, np.asarray(distinct)[np.arange(len(texts)) % k])
+    if k == len(texts) or not periodic:
       return record["x"], None
     rows = [np.asarray(record["x"])[texts == t] for t in distinct]
     cols = min(len(r) for r in rows)

@@ -15,7 +15,8 @@ D(x, t): the DCGAN convolutions to s0 x s0 x C features h, c tiled over s0 x s0 
 concatenated to h, Conv 1x1 -> norm -> LeakyReLU -> flatten -> Dense(1) (the paper's
 "depth concatenation, 1x1 convolution, 4x4 convolution" head). `model.d_design`:
 ``joint`` that head alone; ``separate`` a realism head Dense(1) on flatten(h) plus that
-match head on (h, c), the two logits summed.
+match head on (h, c), the two logits summed. `model.minibatch` (networks/minibatch.py)
+appends a minibatch layer to each head's flattened features.
 
 GAN-INT: both networks take `mix` tokens: phi = beta phi(t) + (1 - beta) phi(mix), the
 paper's interpolated text embedding (Sec. 4.3, beta = 0.5).
@@ -29,8 +30,9 @@ from __future__ import annotations
 import flax.linen as nn
 import jax.numpy as jnp
 
-from gan_jax.networks import dcgan, layers
+from gan_jax.networks import dcgan, layers, minibatch as minibatch_lib
 
+MINIBATCH_LAYERS = True  # D takes model.minibatch (on the flattened features of each head)
 ENCODERS = ("bow", "gru")
 D_DESIGNS = ("joint", "separate")
 BETA = 0.5  # GAN-INT's interpolation weight (Reed et al., 2016, Sec. 4.3)
@@ -93,6 +95,7 @@ class Discriminator(nn.Module):
   text_embed: int = 64
   text_cond: int = 64
   design: str = "joint"
+  minibatch: str = ""  # "" | disc | stddev: on each head's flattened features
 
   @nn.compact
   def __call__(self, x, train: bool = True, tokens=None, mix=None):
@@ -114,9 +117,10 @@ class Discriminator(nn.Module):
     h = sn(layers.Conv(x.shape[-1], (1, 1), padding="SAME", use_bias=bias,
                        kernel_init=layers.DCGAN_INIT))(h, train)
     h = nn.leaky_relu(norm()(h, train), 0.2)
-    out = sn(nn.Dense(1, kernel_init=layers.DCGAN_INIT))(h.reshape(b, -1), train)[:, 0]
+    flat = lambda f: minibatch_lib.append(self.minibatch, f.reshape(b, -1), self.axis_name)
+    out = sn(nn.Dense(1, kernel_init=layers.DCGAN_INIT))(flat(h), train)[:, 0]
     if self.design == "separate":  # + a realism head that does not read the text
-      out = out + sn(nn.Dense(1, kernel_init=layers.DCGAN_INIT))(x.reshape(b, -1), train)[:, 0]
+      out = out + sn(nn.Dense(1, kernel_init=layers.DCGAN_INIT))(flat(x), train)[:, 0]
     return out
 
 
@@ -140,4 +144,5 @@ def build(config, data_shape, axis_name=None):
               text_embed=int(m.text_embed), text_cond=int(m.text_cond))
   return (Generator(size, channels, width=m.width, norm=m.g_norm, axis_name=axis_name, **text),
           Discriminator(size, width=m.width, norm=m.d_norm, spectral_norm=m.spectral_norm,
-                        axis_name=axis_name, design=m.d_design, **text))
+                        axis_name=axis_name, design=m.d_design, minibatch=m.minibatch,
+                        **text))
