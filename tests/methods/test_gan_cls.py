@@ -83,11 +83,15 @@ def test_conditions_from_captions_and_unknown_words():
   assert list(c["caption"]) == texts * 3 and c["tokens"].shape == (6, source.length)
   assert c["attributes"][0, :5].tolist() == [0, 0, 1, 0, 0]
   assert c["attributes"][1, :5].tolist() == [3, 2, 0, 2, 1]
+  images, rows = method.grid({**c, "x": np.arange(6.0)[:, None, None, None]})
+  assert rows == 2 and images[:, 0, 0, 0].tolist() == [0, 2, 4, 1, 3, 5]  # caption x z
   with pytest.raises(ValueError, match=r"outside the captioned_shapes vocabulary: purplish"):
     method.conditions(2, 0, source, captions=["a purplish circle"])
   held_out = method.conditions(100, 0, source)  # 64 test captions, then again with new z
   assert len(held_out["caption"]) == 100 and held_out["caption"][64] == held_out["caption"][0]
   assert not np.array_equal(held_out["z"][64], held_out["z"][0])
+  some = method.conditions(50, 0, source)
+  assert method.grid({**some, "x": some["z"]})[1] is None  # as they come
 
 
 def test_run_samples_npz_holds_captions(tmp_path):

@@ -52,7 +52,7 @@ def test_table_markdown_rows_and_dashes():
   rows = {"GAN-CLS, joint head": {"test_shape_acc": 0.5, "test_fid": 3.25,
                                   "test_seen_all_acc": 0.125},
           "chance (1/K)": {"test_shape_acc": 1 / 6}}
-  md = gan_cls_table.markdown(rows, {"joint": 1000})
+  md = gan_cls_table.markdown(rows, {"joint": 2500})
   lines = [l for l in md.splitlines() if l.startswith("| ")]
   assert len(lines) == 8 and lines[0].count("|") == len(gan_cls_table.COLUMNS["captioned_shapes"]) + 3
   assert lines[2] == "| GAN-CLS, joint head | 0.500 | - | - | - | - | - | 3.250 |"
