@@ -16,7 +16,13 @@ The paper's settings: Adam 2e-4, beta1 0.5, batch 64, non-saturating loss, GAN-I
 beta = 0.5, the matching-aware D with its two fake terms weighted 0.5. Deviations,
 for 2 CPU cores: 32 px captioned shapes (28 px Fashion-MNIST) instead of 64 px birds
 and flowers, width 32, a word-level encoder trained with each network instead of the
-pretrained char-CNN-RNN, STEPS steps (about 10 minutes on 2 idle cores).
+pretrained char-CNN-RNN, STEPS steps (captioned Fashion-MNIST: 1,000 steps in 297-305 s
+and 1,500 more in 366-434 s, two runs at once beside other jobs at load 8-10; about
+3.5 steps/s each).
+
+Known limit: on captioned_shapes (32 px RGB) these DCGAN networks, like the plain DCGAN
+without text, have produced only z-independent noise within the 300-700 steps tried
+(docs/figures.md, gan_cls_table); captioned Fashion-MNIST trains.
 
 Scores (`--mode eval`, eval group `text2image`, gan_jax/metrics/text2image.py): an
 attribute classifier's per-attribute and all-correct accuracy against the captions'

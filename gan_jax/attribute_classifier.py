@@ -14,8 +14,8 @@ would call a green circle anything but a circle). It
 is tested on the one-shape scenes of `test_seen` and `test` (real images; its
 per-attribute accuracy there is the ceiling of any generator's score).
 
-Cached like the domain classifier (gan_jax/classifier.py): built on first use (about 3
-minutes on 2 CPU cores) into ``$GAN_JAX_CACHE/classifiers/captioned_shapes_attributes-
+Cached like the domain classifier (gan_jax/classifier.py): built on first use (22
+minutes measured beside other jobs at load 9-12 on 2 cores; less alone) into ``$GAN_JAX_CACHE/classifiers/captioned_shapes_attributes-
 <size>-<version>``, the version a hash of this file's network and training code and of
 `SETTINGS`, with ``classifier.json`` holding its accuracies and the sha256 of its
 weights, which every score records.
@@ -155,7 +155,7 @@ def ensure(size: int, limit: int = 0, progress: bool = True) -> str:
     if classifier_lib.exists(path):
       return path
     print(f"Building the captioned_shapes attribute classifier for the text2image scores "
-          f"(none at {path}); about 3 minutes on 2 CPU cores, once.", flush=True)
+          f"(none at {path}); several minutes on 2 CPU cores, once.", flush=True)
     partial = f"{path}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     train(partial, size, limit, progress)
