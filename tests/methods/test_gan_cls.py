@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gan_jax import data, methods, parallel, train
+from gan_jax import data, methods, parallel, sampling
 from gan_jax.methods import gan_cls
 from tests.conftest import experiment_config
 
@@ -94,14 +94,16 @@ def test_conditions_from_captions_and_unknown_words():
   assert method.grid({**some, "x": some["z"]})[1] is None  # as they come
 
 
-def test_run_samples_npz_holds_captions(tmp_path):
-  config = experiment_config("gan_cls.py:smoke", **{**SMALL, "train.steps": 4,
-                                                    "sample.every": 4, "ckpt.every": 4})
-  train.train(config, str(tmp_path), progress=False)
-  with np.load(train.sample(config, str(tmp_path), 10)) as f:
-    assert sorted(f.files) == ["attributes", "caption", "novel_combination",
-                               "novel_template", "x", "y"]
-    assert f["x"].shape == (10, 32, 32, 3) and f["caption"].dtype.kind == "U"
-    assert np.array_equal(f["y"], f["attributes"][:, 0])
-  with np.load(train.sample(config, str(tmp_path), 4, captions=["a red star"])) as f:
-    assert list(f["caption"]) == ["a red star"] * 4 and f["attributes"][0, 1] == 0
+def test_samples_npz_arrays_hold_captions():
+  """What --mode sample writes (train.sample: method.sample_arrays of sampling.record;
+  the whole path runs in tests/test_experiments.py::test_smoke[gan_cls])."""
+  _, source, method, g_vars, _, _ = build()
+  arrays = method.sample_arrays(sampling.record(method, g_vars, method.conditions(10, 0, source)))
+  assert sorted(arrays) == ["attributes", "caption", "novel_combination", "novel_template",
+                            "x", "y"]
+  assert arrays["x"].shape == (10, 32, 32, 3) and arrays["caption"].dtype.kind == "U"
+  assert np.array_equal(arrays["y"], arrays["attributes"][:, 0])
+  assert list(arrays["caption"]) == list(source.examples(10, 0)["caption"])
+  own = method.sample_arrays(sampling.record(
+      method, g_vars, method.conditions(4, 0, source, captions=["a red star"])))
+  assert list(own["caption"]) == ["a red star"] * 4 and own["attributes"][0, 1] == 0
