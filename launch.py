@@ -2,7 +2,7 @@
 
   python launch.py --config experiments/<name>.py[:args] [--workdir DIR]
                    [--config.a.b=value ...] [--mode train|sample|eval] [--num_samples N]
-                   [--labels 3,7] [--interpolate]
+                   [--labels 3,7] [--captions FILE] [--interpolate]
 
 `train` writes DIR as ../shared/DESIGN.md describes and resumes when DIR holds a
 checkpoint; `sample` writes DIR/samples.npz; `eval` writes DIR/eval.json.
@@ -26,6 +26,9 @@ _NUM_SAMPLES = flags.DEFINE_integer("num_samples", 10_000, "Samples for --mode s
 _LABELS = flags.DEFINE_list(
     "labels", None, "With --mode sample on a class-conditional run: sample only these "
     "classes (balanced), e.g. --labels 3,7.")
+_CAPTIONS = flags.DEFINE_string(
+    "captions", None, "With --mode sample on a text-conditional run (gan_cls): a text file "
+    "of captions, one per line; each gets --num_samples / K samples (different z).")
 _INTERPOLATE = flags.DEFINE_bool(
     "interpolate", False, "With --mode sample: write DIR/interpolation.png (latent walks).")
 _SWEEP = flags.DEFINE_bool("sweep", False,
@@ -90,6 +93,17 @@ def _label_option(labels) -> dict:
                      f"{','.join(labels)!r}.") from None
 
 
+def _caption_option(path) -> dict:
+  """{"captions": [str, ...]} from the --captions file (one per non-empty line), or {}."""
+  if path is None:
+    return {}
+  with open(path) as f:
+    captions = [line.strip() for line in f if line.strip()]
+  if not captions:
+    raise ValueError(f"--captions {path}: the file has no captions (write one per line).")
+  return {"captions": captions}
+
+
 def main(argv):
   from gan_jax import cache
   if _COMPILATION_CACHE.value:
@@ -103,6 +117,9 @@ def main(argv):
   del argv
   if _LABELS.value is not None and (_MODE.value != "sample" or _INTERPOLATE.value):
     raise ValueError("--labels chooses the classes of --mode sample (without "
+                     "--interpolate); drop it for this mode.")
+  if _CAPTIONS.value is not None and (_MODE.value != "sample" or _INTERPOLATE.value):
+    raise ValueError("--captions chooses the captions of --mode sample (without "
                      "--interpolate); drop it for this mode.")
   config = _CONFIG.value
   spec = _config_spec(sys.argv)
@@ -128,7 +145,8 @@ def main(argv):
     train.interpolate(config, workdir, allow_config_change=_ALLOW_CHANGE.value)
   elif _MODE.value == "sample":
     train.sample(config, workdir, _NUM_SAMPLES.value, allow_config_change=_ALLOW_CHANGE.value,
-                 progress=_PROGRESS.value, **_label_option(_LABELS.value))
+                 progress=_PROGRESS.value, **_label_option(_LABELS.value),
+                 **_caption_option(_CAPTIONS.value))
   else:
     train.evaluate(config, workdir, allow_config_change=_ALLOW_CHANGE.value,
                    progress=_PROGRESS.value)

@@ -72,14 +72,16 @@ def latents(method, n: int, seed: int) -> jax.Array:
 def generate(method, g_vars, conditions, batch_size: int = 500, progress: bool = False):
   """G in eval mode on `conditions`, `batch_size` rows at a time, gathered on the host.
 
-  `conditions`: a dict of arrays with a common leading axis N (`method.conditions`)
-  -> the dict of outputs `method.sample` makes ({"x": [N, ...]}; floats as float32); or an array
+  `conditions`: a dict of arrays with a common leading axis N (`method.conditions`;
+  string arrays are not passed to G) -> the dict of outputs `method.sample` makes ({"x": [N, ...]}; floats as float32); or an array
   of latents z [N, z_dim] -> G(z) [N, ...] float32 (the unconditional shorthand).
   """
   if not isinstance(conditions, dict):
     return generate(method, g_vars, {"z": conditions}, batch_size, progress)["x"]
   fn = jitted(method)
   n_total = len(next(iter(conditions.values())))
+  # strings (a text-conditional method's captions) stay on the host: `record` keeps them
+  conditions = {k: v for k, v in conditions.items() if np.asarray(v).dtype.kind not in "US"}
   out = []
   chunks = range(0, n_total, batch_size)
   if progress:

@@ -130,7 +130,7 @@ class Gan:
     if given:
       raise ValueError(f"Method {type(self).__name__} ({self.FAMILY}) takes no sampling "
                        f"options; got {', '.join(given)} (--labels is for class-conditional "
-                       "runs: cgan, projection, acgan).")
+                       "runs: cgan, projection, acgan; --captions for gan_cls).")
     return {"z": np.asarray(self.latent(jax.random.PRNGKey(seed), n))}
 
   def interpolation_conditions(self, z, seed: int, pairs: int = 1) -> dict:

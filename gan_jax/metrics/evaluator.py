@@ -31,6 +31,9 @@
 - ``video``: predicted future frames against the true ones on held-out sequences
   (`metrics.video`): per-frame PSNR / SSIM, sharpness (gradient energy relative to the
   truth's) and, at a fork, the fork test (the share of single-branch predictions).
+- ``text2image``: text-conditional samples against their captions on the held-out
+  and seen phrasings (`metrics.text2image`): attribute accuracies (captioned shapes) or
+  class accuracy (captioned Fashion-MNIST) and FID on the scoring network's features.
 - ``text``: token sequences (`metrics.text`): oracle NLL (data=oracle), G's NLL on the
   held-out split, BLEU-2..4 against it, self-BLEU-2..4 and n-gram novelty.
 
@@ -130,7 +133,7 @@ def paired_network(config, progress: bool = True):
 
 class Evaluator:
   GROUPS = ("toy", "classifier", "inception", "paired", "conditional", "speech", "unpaired",
-            "video", "text")
+            "video", "text", "text2image")
 
   def __init__(self, config, method, source, conditions=None, progress: bool = True):
     """`conditions(n, seed) -> dict`: what G is fed for n samples (`train.Run.conditions`:
@@ -191,6 +194,10 @@ class Evaluator:
     self.unpaired_nets = None
     if "unpaired" in config.eval.metrics:
       self.unpaired_nets = unpaired.networks(config, progress)
+    self.text2image = None
+    if "text2image" in config.eval.metrics:
+      from gan_jax.metrics import text2image
+      self.text2image = text2image.Scorer(config, progress)
     self._reference = {}
 
   def reference_key(self, group: str, split: str, n: int) -> dict:
@@ -247,7 +254,7 @@ class Evaluator:
     """Scores of `state`'s generator on `eval.num_samples` samples from a fixed seed."""
     start = time.perf_counter()
     g_vars = None
-    generated = {"toy", "paired", "speech", "unpaired", "video", "text"}  # no network
+    generated = {"toy", "paired", "speech", "unpaired", "video", "text", "text2image"}
     if self.nets or generated & set(self.config.eval.metrics):
       g_vars = sampling.generator_variables(state, use_ema, self.method, self.source)
       record = sampling.record(self.method, g_vars,
@@ -306,6 +313,11 @@ class Evaluator:
       from gan_jax.metrics import text
       group_scores, protocol["text"] = text.group(record["x"], self.method, g_vars,
                                                   self.source, *self.held_out(), self.seed)
+      scores.update(group_scores)
+    if self.text2image is not None:
+      from gan_jax.metrics import text2image
+      group_scores, protocol["text2image"] = text2image.group(
+          record, self.method, g_vars, self.config, self.held_out(), self.seed, self.text2image)
       scores.update(group_scores)
     for group, net in self.nets.items():
       ref = self.reference(group)

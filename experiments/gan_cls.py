@@ -1,0 +1,73 @@
+"""GAN-CLS / GAN-INT text-to-image (Reed et al., 2016) on captioned shapes or captioned
+Fashion-MNIST (gan_jax/methods/gan_cls.py, networks/text_conditional.py).
+
+  python launch.py --config experiments/gan_cls.py --workdir DIR
+  python launch.py --config experiments/gan_cls.py --workdir DIR --mode sample --num_samples 3000
+  python launch.py --config experiments/gan_cls.py --workdir DIR --mode sample --captions FILE
+  python launch.py --config experiments/gan_cls.py --workdir DIR --mode eval
+
+Args: ``data=fashion_mnist_captions|captioned_shapes`` (default: captioned Fashion-MNIST,
+the one these networks train on; see the known limit below), ``d_design=joint|separate``
+(D's head: one on (image, text), or a realism head + a match head summed),
+``mismatch=true|false`` (D's mismatched-text term, GAN-CLS; false: the plain
+conditional GAN), ``interp=true|false`` (GAN-INT), ``encoder=bow|gru`` (the text
+encoder of G and D), ``steps=``, ``smoke``.
+
+The paper's settings: Adam 2e-4, beta1 0.5, batch 64, non-saturating loss, GAN-INT's
+beta = 0.5, the matching-aware D with its two fake terms weighted 0.5. Deviations,
+for 2 CPU cores: 32 px captioned shapes (28 px Fashion-MNIST) instead of 64 px birds
+and flowers, width 32, a word-level encoder trained with each network instead of the
+pretrained char-CNN-RNN, STEPS steps (captioned Fashion-MNIST: 1,000 steps in 297-305 s
+and 1,500 more in 366-434 s, two runs at once beside other jobs at load 8-10; about
+3.5 steps/s each).
+
+Known limit: on captioned_shapes (32 px RGB) these DCGAN networks, like the plain DCGAN
+without text, have produced only z-independent noise within the 300-700 steps tried
+(docs/figures.md, gan_cls_table); captioned Fashion-MNIST trains, so it is the default.
+
+Scores (`--mode eval`, eval group `text2image`, gan_jax/metrics/text2image.py): an
+attribute classifier's per-attribute and all-correct accuracy against the captions'
+attributes and FID on its features (captioned_shapes), or the Fashion-MNIST
+classifier's accuracy against the caption's class and FID on its features, on the
+held-out phrasings (split test) and the seen ones (test_seen) separately.
+"""
+from gan_jax import config as config_lib
+from gan_jax.methods import gan_cls
+
+STEPS = 2500
+DATA = ("captioned_shapes", "fashion_mnist_captions")
+
+
+def get_config(arg=None):
+  arg = config_lib.parse_arg(arg, data="fashion_mnist_captions", d_design="joint",
+                             mismatch=True, interp=False, encoder="bow", steps=STEPS, smoke=False)
+  if arg.data not in DATA:
+    raise ValueError(f"data={arg.data!r}: use one of {', '.join(DATA)}.")
+  c = config_lib.base()
+  c.method = "gan_cls"
+  c.data.name = arg.data
+  c.data.image_size = 32 if arg.data == "captioned_shapes" else 28
+  c.data.batch_size = 64
+  c.model.name, c.model.width, c.model.z_dim = "text_conditional", 32, 100
+  c.model.vocab_size = len(gan_cls.vocabulary(arg.data))
+  c.model.text_encoder = arg.encoder
+  c.model.text_embed = 64
+  c.model.text_cond = 64
+  c.model.d_design = arg.d_design
+  c.loss.name = "nonsaturating"
+  c.loss.mismatch = arg.mismatch
+  c.loss.interp = arg.interp
+  c.train.steps = arg.steps
+  for net in ("g", "d"):
+    c.optim[net] = config_lib.optimizer("adam", lr=2e-4, b1=0.5, b2=0.999)
+  c.log.every, c.sample.every, c.ckpt.every = 100, 500, 500
+  c.eval.every = 0  # scores at the end (--mode eval scores any checkpoint again)
+  c.eval.metrics = ("text2image",)
+  c.eval.num_samples = 3000  # every test caption of captioned_shapes once
+  c.sample.num = 64
+  if arg.smoke:
+    config_lib.smoke(c)
+    c.eval.num_samples = 64
+    c.data.limit = 256
+  c.lock()
+  return c
