@@ -188,7 +188,8 @@ class ProGan(gan.Gan):
 
   def score(self, d_vars, x):
     params = {"params": d_vars["params"]}
-    return self._at_stored_stage(d_vars, lambda s, a: self.D.apply(params, x, stage=s, alpha=a))
+    return self._at_stored_stage(d_vars, lambda s, a: self.D.apply(params, x, train=False,
+                                                                   stage=s, alpha=a))
 
   def describe(self, variables) -> str:
     """'16x16, alpha 0.25' for the stage stored in G's or D's variables."""

@@ -159,7 +159,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
   """images [B, size, size, C] -> scores [B] at `stage` (None: the last) and fade
   `alpha`; the input is average-pooled to the stage's resolution. `axis_name`: under
-  pmap the minibatch stddev is the global batch's."""
+  pmap the minibatch stddev is the global batch's (when `train`)."""
   size: int
   width: int = 512
   fmap_base: int = 8192
@@ -167,7 +167,6 @@ class Discriminator(nn.Module):
 
   @nn.compact
   def __call__(self, x, train: bool = True, stage: int | None = None, alpha=1.0):
-    del train
     last, stage = num_stages(self.size) - 1, _last(stage, self.size)
     nf = lambda r: channels(self.width, self.fmap_base, r)
     from_rgb = [EqConv(nf(resolution(s)), 1, name=f"from_rgb_{resolution(s)}")
@@ -186,7 +185,10 @@ class Discriminator(nn.Module):
       if s == stage and stage > 0:
         low = lrelu(from_rgb[stage - 1](downsample(x, 2)))
         h = low + (h - low) * jnp.asarray(alpha, h.dtype)
-    h = minibatch_lib.minibatch_stddev(h, self.axis_name)
+    # the global batch's statistics in the (pmapped) train step; scoring and
+    # initialisation run outside pmap, on the batch at hand
+    axis = self.axis_name if train and not initializing else None
+    h = minibatch_lib.minibatch_stddev(h, axis)
     h = lrelu(EqConv(nf(4), name="conv_4")(h))
     h = lrelu(EqDense(nf(4), name="dense_4")(h.reshape(h.shape[0], -1)))
     return EqDense(1, gain=1.0, name="out")(h)[:, 0]
