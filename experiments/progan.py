@@ -19,6 +19,12 @@ folder), ``paper`` (the paper's settings, for a GPU), ``smoke``.
 | loss | WGAN-GP, lambda 10, n_critic 1, drift 0.001 | the same |
 | G EMA | 0.999 (`G_smoothing`) | 0.999 |
 
+Time: on 2 idle CPU cores about 12-16 minutes, estimated from step-speed ratios
+(bench/progan_speed.py, docs/benchmarks.md: the 32-px step costs 2.0 DCGAN-32 steps, the
+4/8/16-px ones 0.06/0.41/1.06; the run is about 5,300 DCGAN-step equivalents, the DCGAN
+default's 6,000 steps took 13.8 min idle) plus one compile per stage and the final
+scoring. The EMA decay 0.999 has a half-life of 693 steps, a sixth of this run.
+
 The batch at every stage is one size here (one data shape through the run); the
 paper's 600k-image phases take 12M images for 1024 px, ~8 GPU-days. ``paper`` sets the
 paper's widths, z, 600k-image phases and a step count of 12M images at batch 16 (per
@@ -67,3 +73,10 @@ def get_config(arg=None):
     c.log.every = c.sample.every = c.ckpt.every = c.eval.every = 4
   c.lock()
   return c
+
+
+def get_sweep(arg=None):
+  """2 seeds x the drift weight (array-valued: one vmapped step per stage on an
+  accelerator; on CPU the convolutional members run one after another)."""
+  from gan_jax import sweep
+  return sweep.product(sweep.axis("loss.drift", [0.001, 0.01]), sweep.seeds(2))
