@@ -70,7 +70,7 @@ def get_config(arg=None):
     c.model.z_dim = 16
     c.growth.stable_images = c.growth.fade_images = 4 * c.data.batch_size
     c.train.steps = 16
-    c.log.every = c.sample.every = c.ckpt.every = c.eval.every = 4
+    c.log.every, c.sample.every, c.ckpt.every, c.eval.every = 4, 8, 16, 16
   c.lock()
   return c
 
