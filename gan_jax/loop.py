@@ -61,7 +61,10 @@ def _sample_picture(run, state, writer, workdir, step, conditions, real):
     images, rows = run.method.grid(rec)
     pixels = viz.image_grid(images, rows=rows)
     size = fake.shape[2] if fake.ndim == 5 else fake.shape[1]  # frames [N, F, H, W, C]
-    viz.save_image(pixels, path, scale=max(1, 64 // size))  # small images x2
+    # a method whose networks grow titles its grids with the stage ("16x16, alpha 0.50")
+    title = f"step {step}: {run.method.describe(state.g)}" \
+        if hasattr(run.method, "describe") else ""
+    viz.save_image(pixels, path, scale=max(1, 64 // size), title=title)  # small images x2
   writer.image(step, "samples", pixels)
 
 
@@ -129,12 +132,26 @@ class Loop:
     self.base, self.run, self.members, self.fresh, self.n = base, run, members, fresh, n
     self.P = len(members)
     self.progress = progress
-    step = step_lib.keyed(step_lib.make_train_step(base, run.method, ctx))
-    self.step_fn = parallel.compile_step(jax.vmap(step) if self.P > 1 else step, n)
+    self.ctx, self.step_fns = ctx, {}  # compiled steps by the method's stage
     self.source = _Stacked([m.source for m in members]) if self.P > 1 else members[0].source
     # Virtual CPU devices share one thread pool: with many pmap steps queued, XLA's
     # in-process all-reduce can miss its 40 s rendezvous and abort; wait for each step.
     self.sync_each = n > 1 and jax.default_backend() == "cpu"
+
+  def step_fn(self, done: int):
+    """The compiled step that runs after `done` steps. A method whose networks change
+    shape as it trains (progan's growing stages) says which static stage a step count
+    is in (`method.stage(done)`) and gives its method for that stage
+    (`method.at_stage(s)`); each stage compiles once, when first reached. Other methods
+    have one stage and one compiled step."""
+    method = self.run.method
+    stage = method.stage(done) if hasattr(method, "stage") else 0
+    if stage not in self.step_fns:
+      staged = method.at_stage(stage) if hasattr(method, "stage") else method
+      step = step_lib.keyed(step_lib.make_train_step(self.base, staged, self.ctx))
+      self.step_fns[stage] = parallel.compile_step(jax.vmap(step) if self.P > 1 else step,
+                                                   self.n)
+    return self.step_fns[stage]
 
   def _to_device(self, states):
     if self.P > 1:
@@ -158,8 +175,8 @@ class Loop:
     host, i = states, start
     try:
       while i < last:
+        device_state, metrics = self.step_fn(i)(device_state, next(loader))
         i += 1
-        device_state, metrics = self.step_fn(device_state, next(loader))
         if self.sync_each:
           jax.block_until_ready(metrics)
         pending.append(parallel.unreplicate(metrics, n))

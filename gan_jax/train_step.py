@@ -309,6 +309,8 @@ def make_train_step(config, method, ctx: parallel.Context = parallel.Context()):
       return _train_step(state, batch, key)
 
   def _train_step(state: TrainState, batch, key):
+    if hasattr(method, "begin_step"):  # method state set from the step count (progan's
+      state = method.begin_step(state)  # stage and fade-in alpha)
     keys = jax.random.split(key, n_critic + n_gen)
     finite = jnp.ones((), bool)
     for i in range(n_critic):

@@ -100,11 +100,19 @@ def annotated_grid(images: np.ndarray, scores: np.ndarray, title: str = "") -> "
   return fig
 
 
-def save_image(pixels: np.ndarray, path: str, scale: int = 1) -> None:
+def save_image(pixels: np.ndarray, path: str, scale: int = 1, title: str = "") -> None:
+  """Writes `pixels` [H, W, C] uint8 as a PNG, `scale` x larger; `title`: a line of text
+  on a white strip above the picture (e.g. a growing GAN's stage)."""
   os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
   img = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
   if scale > 1:
     img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+  if title:
+    from PIL import ImageDraw
+    titled = Image.new(img.mode, (img.width, img.height + 14), "white")
+    titled.paste(img, (0, 14))
+    ImageDraw.Draw(titled).text((2, 1), title, fill="black")
+    img = titled
   img.save(path)
 
 

@@ -170,11 +170,15 @@ class Gan:
     x = packing.pack_each(x, self.pack)
     chunk = self.minibatch_chunk
     if not chunk:
-      return self.D.apply(d_vars, x, train=False)
+      return self.score(d_vars, x)
     n = x.shape[0]
     padded = jnp.concatenate([x, jnp.repeat(x[-1:], -n % chunk, axis=0)])
     chunks = padded.reshape((-1, chunk) + x.shape[1:])
-    return jax.lax.map(lambda b: self.D.apply(d_vars, b, train=False), chunks).reshape(-1)[:n]
+    return jax.lax.map(lambda b: self.score(d_vars, b), chunks).reshape(-1)[:n]
+
+  def score(self, d_vars, x):
+    """D(x) in eval mode [N] on one chunk of `discriminate`."""
+    return self.D.apply(d_vars, x, train=False)
 
 
 def build(config, data_shape, ctx=parallel.Context()):
