@@ -27,7 +27,10 @@ KILL = {**OVERRIDES, "train.steps": 14, "ckpt.every": 2, "log.every": 2,
         "growth.fade_images": 128}
 
 
-def test_kill_9_inside_a_fade_then_resume_equals_the_uninterrupted_run(make_config, tmp_path):
+def test_kill_9_inside_a_fade_then_resume_equals_the_uninterrupted_run(make_config, tmp_path,
+                                                                      smoke_classifier):
+  """Also the experiment's smoke test (tests/test_experiments.py, ELSEWHERE): the run's
+  samples and its classifier scores, 8-px samples resized to the classifier's 28 px."""
   config = make_config(SPEC, **KILL)
   straight, killed = str(tmp_path / "straight"), str(tmp_path / "killed")
   train.train(config, straight, progress=False)
@@ -44,6 +47,12 @@ def test_kill_9_inside_a_fade_then_resume_equals_the_uninterrupted_run(make_conf
   train.train(config, killed, progress=False)
   assert_same_run(config, straight, killed)
   rows = [r for r in writers.read_metrics(killed) if "alpha" in r]
+  scored = make_config(SPEC, **{k: v for k, v in KILL.items() if k != "eval.metrics"})
+  with np.load(train.sample(scored, straight, 16)) as samples:
+    assert samples["x"].shape == (16, 8, 8, 1) and np.all(np.isfinite(samples["x"]))
+  result = train.evaluate(scored, straight)
+  assert result["protocol"]["step"] == 14 and np.isfinite(result["scores"]["fid"])
+  assert "resized" in result["protocol"]["classifier"]
   assert [(r["step"], r["stage"], r["alpha"]) for r in rows] == [
       (2, 0, 1.0), (4, 0, 1.0), (6, 1, 0.0625), (8, 1, 0.3125), (10, 1, 0.5625),
       (12, 1, 0.8125), (14, 1, 1.0)]

@@ -215,18 +215,24 @@ def test_two_devices_equal_one():
   assert float(values["PL"]) > 0 and float(values["MAXDIFF"]) <= 1e-5, out.stdout
 
 
-def test_launch_train_then_truncation_zero_and_figures(tmp_path):
-  """launch.py trains the smoke config; its G at psi = 0 gives one image for every z
-  (w_avg, fixed noise); the mixing and truncation figures of the run."""
+def test_launch_train_then_truncation_zero_and_figures(tmp_path, smoke_classifier):
+  """launch.py trains the smoke config and scores its last step (the experiment's smoke
+  test: tests/test_experiments.py, ELSEWHERE); --mode sample's samples.npz; its G at
+  psi = 0 gives one image for every z (w_avg, fixed noise); the mixing and truncation
+  figures of the run."""
   workdir = str(tmp_path / "run")
   base = [sys.executable, os.path.join(ROOT, "launch.py"), "--config",
           os.path.join(ROOT, "experiments", "stylegan.py:smoke"), "--workdir", workdir,
-          "--config.train.steps=4", "--config.eval.every=0", "--config.sample.every=0",
-          "--config.eval.metrics=()"]
+          "--config.train.steps=4", "--config.eval.every=0", "--config.sample.every=0"]
   out = subprocess.run(base, capture_output=True, text=True, timeout=600, cwd=ROOT)
   assert out.returncode == 0, out.stderr[-3000:]
   rows = [json.loads(line) for line in open(os.path.join(workdir, "metrics.jsonl"))]
-  assert rows[-1]["step"] == 4 and np.isfinite(rows[-1]["d_loss"])
+  losses = [r for r in rows if "d_loss" in r]
+  scores = [r for r in rows if "eval/fid" in r]
+  assert losses[-1]["step"] == 4 and np.isfinite(losses[-1]["d_loss"])
+  assert scores[-1]["step"] == 4 and np.isfinite(scores[-1]["eval/fid"])
+  with np.load(train.sample(experiment_config("stylegan.py:smoke"), workdir, 16)) as samples:
+    assert samples["x"].shape == (16, 28, 28, 1) and np.all(np.abs(samples["x"]) <= 1)
   # psi = 0: every z gives one image (w_avg, fixed noise)
   config = experiment_config("stylegan.py:smoke", **{"sample.truncation": 0.0})
   run = train.Run(config)
