@@ -58,6 +58,22 @@ def test_kill_9_inside_a_fade_then_resume_equals_the_uninterrupted_run(make_conf
       (12, 1, 0.8125), (14, 1, 1.0)]
 
 
+def test_a_resume_at_the_stage_boundary_compiles_the_next_stage(make_config, tmp_path):
+  """Stopped right after stage 0's last step (checkpoint 4) and resumed: the first
+  step of the resumed process is the fade-in's (stage 1), and the run equals the
+  uninterrupted one bitwise."""
+  config = make_config(SPEC, **{**OVERRIDES, "ckpt.every": 4, "log.every": 1})
+  straight, stopped = str(tmp_path / "straight"), str(tmp_path / "stopped")
+  train.train(config, straight, progress=False)
+  train.train(config, stopped, progress=False, stop_after=4)
+  state, _, step = train.Run(config).restore(stopped)
+  assert step == 4 and int(state.g["growth"]["stage"]) == 0
+  train.train(config, stopped, progress=False)
+  assert_same_run(config, straight, stopped)
+  rows = [(r["step"], r["stage"], r["alpha"]) for r in writers.read_metrics(stopped)]
+  assert rows[3:5] == [(4, 0, 1.0), (5, 1, 0.0)], rows
+
+
 def test_a_vmapped_member_equals_its_solo_run_across_stages(make_config, tmp_path):
   configs = [make_config(SPEC, **OVERRIDES, seed=s) for s in (0, 1)]
   dirs = [str(tmp_path / f"m{i}") for i in range(2)]

@@ -54,6 +54,24 @@ def test_d_loss_is_reed_algorithm_1(mismatch):
   assert ("d_wrong" in metrics) == mismatch
 
 
+def test_g_loss_is_the_nonsaturating_loss_on_d_of_the_matching_caption():
+  """L_G = -log sigmoid(D(G(z, t), t)) (Alg. 1, line 12): D reads G's own caption t,
+  never a mismatched one, and without GAN-INT nothing else is added."""
+  _, _, method, g_vars, d_vars, batch = build()
+  key = jax.random.PRNGKey(5)
+  collections = {k: v for k, v in g_vars.items() if k != "params"}
+  loss, (_, metrics) = method.g_loss(g_vars["params"], collections, d_vars, batch, key, {},
+                                     parallel.Context())
+  fake = method.generate(g_vars, batch, jax.random.split(key)[0], parallel.Context(),
+                         train=True)[0]
+  d = lambda tokens: method.D.apply(d_vars, fake, train=True, tokens=tokens,
+                                    mutable=["batch_stats"])[0]
+  np.testing.assert_allclose(loss, jnp.mean(jax.nn.softplus(-d(batch["tokens"]))), rtol=1e-5)
+  assert set(metrics) == {"g_loss"}
+  other = jnp.mean(jax.nn.softplus(-d(method.mismatched_tokens(batch, key))))
+  assert abs(float(other) - float(loss)) > 1e-6  # the caption D reads matters
+
+
 def test_interpolated_text_and_designs():
   config, _, method, g_vars, d_vars, batch = build(**{"loss.interp": True})
   z = jnp.ones((4, method.z_dim))

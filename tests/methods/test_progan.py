@@ -125,6 +125,27 @@ def test_drift_adds_its_weight_times_mean_squared_real_score(setup):
   (l0, _), (l1, (_, m1)) = loss(jnp.asarray(0.0)), loss(jnp.asarray(0.001))
   assert float(m1["drift"]) > 0 and float(m1["alpha"]) == 0.5 and float(m1["stage"]) == 1
   assert float(l1 - l0) == pytest.approx(0.001 * float(m1["drift"]), abs=1e-6)
+  # the drift is E[D(x)^2] on the (faded) reals, not on the fakes or unsquared
+  real = m.fade_reals(jnp.asarray(batch["x"]), 1, 0.5)
+  scores = m.D.apply({"params": state.d["params"]}, real, stage=1, alpha=0.5)
+  assert float(m1["drift"]) == pytest.approx(float(jnp.mean(scores ** 2)), rel=1e-4)
+
+
+def test_reals_fade_like_gs_output(setup):
+  """The authors' process_reals: at stage s with alpha, the reals are
+  (1 - alpha) up2(pool2(x_s)) + alpha x_s, x_s the reals pooled to the stage's size,
+  shown at full size (nearest upsampling)."""
+  _, _, m, _ = setup  # 16 px: stages 4, 8, 16
+  x = jax.random.uniform(jax.random.PRNGKey(0), (2, 16, 16, 1), minval=-1, maxval=1)
+  pool = lambda v, f: v.reshape(2, 16 // f, f, 16 // f, f, 1).mean(axis=(2, 4))
+  up = lambda v, f: jnp.repeat(jnp.repeat(v, f, 1), f, 2)
+  np.testing.assert_allclose(m.fade_reals(x, 2, 1.0), x, atol=1e-6)
+  np.testing.assert_allclose(m.fade_reals(x, 0, 1.0), up(pool(x, 4), 4), atol=1e-6)
+  x8, x4 = up(pool(x, 2), 2), up(pool(x, 4), 4)
+  np.testing.assert_allclose(m.fade_reals(x, 1, 0.0), x4, atol=1e-6)
+  np.testing.assert_allclose(m.fade_reals(x, 1, 1.0), x8, atol=1e-6)
+  np.testing.assert_allclose(m.fade_reals(x, 1, 0.25), 0.75 * x4 + 0.25 * x8, atol=1e-6)
+  np.testing.assert_allclose(m.fade_reals(x, 2, 0.25), 0.75 * x8 + 0.25 * x, atol=1e-6)
 
 
 def test_sampling_follows_the_stage_in_the_state(setup):

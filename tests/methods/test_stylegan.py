@@ -146,6 +146,27 @@ def test_lazy_r1_only_on_multiples_of_every_with_the_weight_scaled(tiny):
   assert float(on - off) == pytest.approx(0.01 * 16 * r1, rel=1e-3)
 
 
+def test_path_length_penalty_is_eq_4_with_the_official_normalisation(tiny):
+  """stylegan2-ada-pytorch's pl terms: y ~ N(0, I) / sqrt(H W), g = d sum(G(w) * y) / d w,
+  length = sqrt(mean over layers of sum over w_dim of g^2), a <- a + 0.01 (mean - a),
+  penalty = pl_every * E[(length - a)^2]."""
+  _, method, g_vars, _, batch = tiny
+  method.pl_every = 4
+  a_old = jnp.float32(0.5)
+  g_vars = {**g_vars, "path_length": {"mean": a_old, "updates": jnp.zeros((), jnp.int32)}}
+  key = jax.random.PRNGKey(4)
+  penalty, a = jax.jit(lambda: method.path_length_penalty(g_vars, batch, key,
+                                                          parallel.Context()))()
+  k_ws, k_y = jax.random.split(key)
+  ws, noise, _ = method.styles(g_vars, k_ws, 8, parallel.Context(), train=False)
+  y = jax.random.normal(k_y, (8,) + SHAPE) / 16.0  # sqrt(16 * 16)
+  g = jax.grad(lambda v: jnp.sum(method.synthesis(g_vars, v, noise) * y))(ws)
+  lengths = np.sqrt(np.mean(np.sum(np.asarray(g, np.float64) ** 2, axis=2), axis=1))
+  expected_a = 0.5 + 0.01 * (lengths.mean() - 0.5)
+  assert float(a) == pytest.approx(expected_a, rel=1e-5)
+  assert float(penalty) == pytest.approx(4 * np.mean((lengths - expected_a) ** 2), rel=1e-4)
+
+
 def test_path_length_mean_lives_in_the_checkpoint_and_resumes(tmp_path):
   config = experiment_config("stylegan.py:smoke", **{
       "train.steps": 3, "stylegan.pl_weight": 2.0, "stylegan.pl_every": 2,
