@@ -17,7 +17,7 @@ paper's 4x4 constant (8, 16, 32) but no classifier scores (they are for 28 px).
 | z, w dims | 512, 512 | 128, 128 |
 | mapping | 8 layers, lr x 0.01 | 2 layers (ADA's low-res `cifar` config), lr x 0.01 |
 | channels | 512 up to 32 px, halved per doubling above | width 16 at the output size, x2 per halving (28: 16, 14: 32, 7: 64) |
-| batch, Adam | 32; lr 0.002, betas (0, 0.99) | the same |
+| batch, Adam | 32; lr 0.002, betas (0, 0.99), for lazy regularisation every k steps lr x k/(k+1) and betas ^ k/(k+1) (k = 16 for D, 4 for G) | lr 0.002, betas (0, 0.99) unadjusted (the penalty is added to the ordinary D step, not a separate optimiser step) |
 | R1 | gamma 10 (FFHQ), every 16, weight x 16 | gamma 0.01 (ADA's CIFAR value), every 16, x 16 |
 | path length | weight 2, every 4, decay 0.01, half batch | off (`--config.stylegan.pl_weight=2.0` turns it on: every 4, whole batch) |
 | style mixing | 0.9 | 0.9 |

@@ -48,6 +48,32 @@ def test_split_scores_count_one_shape_captions_and_subsets():
   assert protocol["chance_majority"]["size"] == np.bincount(attributes[10:, 2]).max() / 30
 
 
+class KnownClasses:
+  """The Fashion-MNIST branch: predicts class `predicted` for the generated images."""
+
+  def __init__(self, predicted):
+    self.predicted = predicted
+
+  def __call__(self, images):
+    features = np.tile(np.arange(8.0), (len(images), 1)) + images[:, :8, 0, 0]
+    return {"class": self.predicted[:len(images)]}, features
+
+
+def test_fashion_captions_score_the_class_the_caption_names():
+  rng = np.random.default_rng(1)
+  y = np.array([0, 1, 2, 3, 3, 3, 7, 9, 9, 9])
+  predicted = y.copy()
+  predicted[[1, 4, 8]] = 5  # three of ten samples show another class
+  x = rng.uniform(-1, 1, (10, 8, 8, 1)).astype(np.float32)
+  scores, protocol = text2image.split_scores({"x": x, "y": y}, x.copy(),
+                                             KnownClasses(predicted), "test_seen")
+  assert abs(scores["test_seen_class_acc"] - 0.7) < 1e-9
+  assert abs(scores["test_seen_fid"]) < 1e-4
+  assert protocol["chance_uniform"] == {"class": 0.1}
+  assert protocol["chance_majority"] == {"class": 0.3}  # class 3 and class 9: 3 of 10
+  assert not any("shape" in k for k in scores)
+
+
 def test_table_markdown_rows_and_dashes():
   rows = {"GAN-CLS, joint head": {"test_shape_acc": 0.5, "test_fid": 3.25,
                                   "test_seen_all_acc": 0.125},
