@@ -27,7 +27,7 @@ import os
 import numpy as np
 
 from experiments.figures import _common, _translation
-from gan_jax import attribute_classifier as attr_lib, sampling, train, viz
+from gan_jax import sampling, train, viz
 from gan_jax.metrics import text2image
 
 NAME = "gan_cls_table"

@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from gan_jax import parallel, train, train_step as step_lib
+from gan_jax import parallel, train
 from gan_jax.methods import progan
 from gan_jax.networks import progan as nets
 
