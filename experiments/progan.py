@@ -11,7 +11,7 @@ folder), ``paper`` (the paper's settings, for a GPU), ``smoke``.
 | --- | --- | --- |
 | resolutions | 4 -> 1024 (CelebA-HQ), 4 -> 256 (LSUN), 4 -> 32 (CIFAR-10) | 4 -> 32 (Fashion-MNIST resized) |
 | images per fade / per stabilisation | 600k / 600k (paper text: 800k) | 25,600 / 25,600 (400 steps of 64) |
-| images in all | 12M (CelebA-HQ, `total_kimg` 12000) | 4,000 steps x 64 = 256k (32 px from step 2,000) |
+| images in all | 12M (CelebA-HQ, `total_kimg` 12000) | 3,400 steps x 64 = 218k (32 px from step 2,000) |
 | channels nf(r) | min(512, 16384 / r) (`width` 512, `fmap_base` 8192) | min(64, 512 / r) (`width` 64, `fmap_base` 256) |
 | z | 512-d N(0, I) | 128-d N(0, I) |
 | batch | 16 at 1024 px, larger at low resolutions (per GPU count) | 64 throughout |
@@ -19,11 +19,11 @@ folder), ``paper`` (the paper's settings, for a GPU), ``smoke``.
 | loss | WGAN-GP, lambda 10, n_critic 1, drift 0.001 | the same |
 | G EMA | 0.999 (`G_smoothing`) | 0.999 |
 
-Time: on 2 idle CPU cores about 12-16 minutes, estimated from step-speed ratios
-(bench/progan_speed.py, docs/benchmarks.md: the 32-px step costs 2.0 DCGAN-32 steps, the
-4/8/16-px ones 0.06/0.41/1.06; the run is about 5,300 DCGAN-step equivalents, the DCGAN
-default's 6,000 steps took 13.8 min idle) plus one compile per stage and the final
-scoring. The EMA decay 0.999 has a half-life of 693 steps, a sixth of this run.
+Time: 19.4 minutes on 2 idle CPU cores (2026-12-08, training with its compiles and
+the final scoring; the classifier already cached). The stage steps run at 12.5x, 2.0x,
+0.77x and 0.46x the DCGAN-32 step's speed (bench/progan_speed.py, idle), so 1,400
+steps at 32 px take most of it. The EMA decay 0.999 (the authors' `G_smoothing`) has
+a half-life of 693 steps, a fifth of this run.
 
 The batch at every stage is one size here (one data shape through the run); the
 paper's 600k-image phases take 12M images for 1024 px, ~8 GPU-days. ``paper`` sets the
@@ -56,7 +56,7 @@ def get_config(arg=None):
   c.growth.stable_images = 25_600  # images shown to D per stabilisation (400 steps)
   c.growth.fade_images = 25_600    # images over which alpha goes from 0 to 1 (400 steps)
   c.growth.reset_optimizer = True  # Adam's moments to 0 at each fade / stabilisation start
-  c.train.steps = 4000  # 4 -> 8 -> 16 -> 32 px by step 2000, then 32 px
+  c.train.steps = 3400  # 4 -> 8 -> 16 -> 32 px by step 2000, then 32 px
   c.log.every, c.sample.every, c.eval.every, c.ckpt.every = 100, 200, 0, 400
   if arg.paper:
     c.model.width, c.model.z_dim, c.model.fmap_base = 512, 512, 8192
