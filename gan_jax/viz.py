@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import os
 
-import matplotlib
+import numpy as np
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+
+def _pyplot():
+  """matplotlib.pyplot on the Agg backend, imported on first use: most processes
+  (a training step, sampling, the tests' launch.py children) draw nothing with it, and
+  importing it costs about a second of start-up."""
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+  return plt
 
 
 def toy_limits(real: np.ndarray, fake: np.ndarray, margin: float = 0.5):
@@ -30,7 +36,7 @@ def toy_figure(real, fake, grid, d_values, title: str = "", ax=None, pdf=None):
   of WGAN-GP Fig. 1); in 1-D, histograms with D's output on a second axis."""
   own = ax is None
   if own:
-    fig, ax = plt.subplots(figsize=(5, 5) if real.shape[1] == 2 else (6, 3.5))
+    fig, ax = _pyplot().subplots(figsize=(5, 5) if real.shape[1] == 2 else (6, 3.5))
   if real.shape[1] == 2:
     n = int(round(np.sqrt(len(grid))))
     gx, gy = grid[:, 0].reshape(n, n), grid[:, 1].reshape(n, n)
@@ -64,7 +70,7 @@ def save_figure(fig, path: str) -> np.ndarray:
   fig.savefig(path, dpi=100)
   fig.canvas.draw()
   pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-  plt.close(fig)
+  _pyplot().close(fig)
   return pixels
 
 
@@ -83,12 +89,12 @@ def image_grid(images: np.ndarray, rows: int | None = None, pad: int = 2) -> np.
   return grid
 
 
-def annotated_grid(images: np.ndarray, scores: np.ndarray, title: str = "") -> "plt.Figure":
+def annotated_grid(images: np.ndarray, scores: np.ndarray, title: str = "") -> "matplotlib.figure.Figure":
   """Image grid with D's score written under each cell."""
   n = len(images)
   cols = int(np.ceil(np.sqrt(n)))
   rows = int(np.ceil(n / cols))
-  fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05))
+  fig, axes = _pyplot().subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05))
   for i, ax in enumerate(np.ravel(axes)):
     ax.axis("off")
     if i < n:
@@ -123,7 +129,7 @@ def loss_curves(rows: list[dict], path: str) -> None:
     return
   steps = [r["step"] for r in rows]
   keys = [k for k in ("d_loss", "g_loss", "wasserstein") if k in rows[-1]]
-  fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3))
+  fig, axes = _pyplot().subplots(1, len(keys), figsize=(4 * len(keys), 3))
   for ax, k in zip(np.atleast_1d(axes), keys):
     ax.plot(steps, [float(r.get(k, np.nan)) for r in rows])
     ax.set_title(k)

@@ -33,7 +33,6 @@ import math
 import os
 
 import numpy as np
-from scipy import signal
 from scipy.io import wavfile
 
 from gan_jax import cache
@@ -65,6 +64,7 @@ def read_wav(path: str, rate: int) -> np.ndarray:
   if x.ndim == 2:
     x = x.mean(axis=1)
   if file_rate != rate:
+    from scipy import signal  # imported here: it costs ~1 s of every process's start-up
     g = math.gcd(file_rate, rate)
     x = signal.resample_poly(x, rate // g, file_rate // g).astype(np.float32)
   return x
