@@ -43,8 +43,8 @@ LOSSES = {"gan+l1": 1.0, "l1": 0.0}  # loss -> gan_weight (lambda = 100 in both)
 
 
 def get_config(arg=None):
-  arg = config_lib.parse_arg(arg, loss="gan+l1", width=2, steps=0, batch=16, path_a="",
-                             path_b="", smoke=False)
+  arg = config_lib.parse_arg(arg, loss="gan+l1", width=2, steps=0, batch=16, residual=False,
+                             path_a="", path_b="", smoke=False)
   if arg.loss not in LOSSES:
     raise ValueError(f"loss={arg.loss!r}: use one of {', '.join(LOSSES)}.")
   c = config_lib.base()
@@ -60,6 +60,7 @@ def get_config(arg=None):
   c.model.depth = 11
   c.model.kernel_size = 31
   c.model.skips = True
+  c.model.residual = arg.residual
   c.model.d_norm = "batch"
   c.model.pre_emphasis = 0.95
 
