@@ -9,8 +9,10 @@ Args:
 - ``loss=gan+l1|l1``: the paper's objective (least-squares GAN + 100 L1), or G trained on
   the L1 loss alone (the L1-only baseline: gan_weight 0);
 - ``width=`` G's and D's base width (the paper's 16; see below), ``steps=`` (0: the
-  default), ``batch=``, ``path_a=`` / ``path_b=`` (a folder of clean WAVs and an optional
-  folder of noise WAVs instead of the built-in corpora), ``smoke``.
+  default), ``batch=``, ``residual`` (G outputs its input plus a correction, x + tanh(h):
+  not in the paper, off by default; see "Measured" below), ``path_a=`` / ``path_b=`` (a
+  folder of clean WAVs and an optional folder of noise WAVs instead of the built-in
+  corpora), ``smoke``.
 
 As in the paper: 11 encoder layers of 1-D convolutions, kernel 31, stride 2, PReLU, skip
 connections, z at the 8-sample bottleneck, windows of 16,384 samples (2.05 s at 8 kHz; 1 s
