@@ -35,6 +35,15 @@ steps (L1 of the pre-emphasised windows 0.0240 after 40 steps, the zero output's
 while 1e-3 takes it to 0.018 in 50 steps; Adam's per-weight scaling makes the rate one
 number for both networks. Both are config values (`optim.g.name=rmsprop`,
 `optim.g.lr=2e-4`: the paper's).
+Measured (docs/figures.md, segan_table): the default (1,200 steps; 13.9 min with other
+jobs on the machine; the step runs at 2.0 steps/s on 2 idle cores, docs/benchmarks.md)
+raises PESQ over the noisy input at every test SNR but not STOI (0.908 -> 0.893) nor SSNR
+from 7.5 dB up. At 300 steps (load average 7-11 on the 2 cores): L1-only 2.34 / 3.84 /
+0.885 (PESQ / SSNR / STOI; noisy 2.17 / 4.14 / 0.908); without pre-emphasis 2.36 / 5.45 /
+0.828; ``residual`` 2.26 / 4.35 / 0.896; SEGAN ``residual`` without pre-emphasis 2.17 /
+7.67 / 0.908, at 900 steps 2.18 / 6.66 / 0.891 (STOI below the input at every SNR). A fixed 100 Hz high-pass of the noisy input alone reaches SSNR 8.69 (brown
+noise lives below 100 Hz; tools/segan_highpass.py), so SSNR gains here are cheap; PESQ and
+STOI are the tests.
 Scores (`eval.metrics=('speech',)`, every held-out segment at the four test SNRs):
 PESQ, STOI, segmental SNR, CSIG / CBAK / COVL, and the same of the noisy input
 (gan_jax/metrics/speech.py).
