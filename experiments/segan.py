@@ -40,7 +40,7 @@ jobs on the machine; the step runs at 2.0 steps/s on 2 idle cores, docs/benchmar
 raises PESQ over the noisy input at every test SNR but not STOI (0.908 -> 0.893) nor SSNR
 from 7.5 dB up. At 300 steps (load average 7-11 on the 2 cores): L1-only 2.34 / 3.84 /
 0.885 (PESQ / SSNR / STOI; noisy 2.17 / 4.14 / 0.908); without pre-emphasis 2.36 / 5.45 /
-0.828; ``residual`` 2.26 / 4.35 / 0.896; SEGAN ``residual`` without pre-emphasis 2.17 /
+0.828; ``residual`` 2.26 / 4.35 / 0.896; SEGAN ``residual`` 2.28 / 4.11 / 0.871; SEGAN ``residual`` without pre-emphasis 2.17 /
 7.67 / 0.908, at 900 steps 2.18 / 6.66 / 0.891 (STOI below the input at every SNR). A fixed 100 Hz high-pass of the noisy input alone reaches SSNR 8.69 (brown
 noise lives below 100 Hz; tools/segan_highpass.py), so SSNR gains here are cheap; PESQ and
 STOI are the tests.
