@@ -17,6 +17,8 @@ c_{n-1}] is concatenated to the code c on channels (z first, as the authors' cod
 Decoder layer j = 0 .. n-1: ConvTranspose(stride 2) to c_{n-2-j} channels (1 at the
 last) -> PReLU -> concatenated with encoder skip n-2-j (the paper's skip connections;
 `skips=False` leaves them out); the last layer ends in tanh: x_hat [B, T].
+`residual=True` (`model.residual`; not in the paper) adds the input to that output:
+x_hat = x + tanh(h), so G starts near the identity and learns the correction.
 PReLU: one slope per channel, initialised at 0 (the authors' `prelu`).
 
 D: the pair [B, T, 2] (enhanced or clean, noisy) -> n x (Conv(c_i, stride 2) -> norm ->
@@ -61,10 +63,11 @@ def _conv(features: int, kernel: int, stride: int = 2):
 
 
 class Generator(nn.Module):
-  """(x [B, T], z [B, T / 2^depth, c_last]) -> x_hat [B, T] in [-1, 1]."""
+  """(x [B, T], z [B, T / 2^depth, c_last]) -> x_hat [B, T] (in [-1, 1] unless residual)."""
   widths: tuple
   kernel_size: int = 31
   skips: bool = True
+  residual: bool = False
 
   @nn.compact
   def __call__(self, x, z, train: bool = True):
@@ -81,7 +84,8 @@ class Generator(nn.Module):
     for j, w in enumerate(out_widths):
       h = layers.ConvTranspose(w, (1, self.kernel_size), (1, 2), "SAME", kernel_init=INIT)(h)
       if j == n - 1:
-        return jnp.tanh(h[:, 0, :, 0])
+        out = jnp.tanh(h[:, 0, :, 0])
+        return x + out.astype(x.dtype) if self.residual else out
       h = PReLU()(h)
       if self.skips:
         h = jnp.concatenate([h, skips[-(j + 1)]], axis=-1)
@@ -123,7 +127,7 @@ def build(config, data_shape, axis_name=None):
   check_window(int(data_shape[0]), int(m.depth))
   layers.check_norm(m.d_norm, "model.d_norm")
   c = widths(int(m.width), int(m.depth))
-  return (Generator(c, int(m.kernel_size), bool(m.skips)),
+  return (Generator(c, int(m.kernel_size), bool(m.skips), bool(m.get("residual", False))),
           Discriminator(c, int(m.kernel_size), m.d_norm, axis_name))
 
 

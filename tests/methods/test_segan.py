@@ -36,6 +36,27 @@ def test_sample_is_the_overlap_add_of_enhanced_windows():
       assert cond["z_seed"][i, 2] == cond["z_seed"][i + 1, 0]
 
 
+def test_an_identity_g_through_inference_and_scoring_reproduces_the_noisy_scores():
+  """The Noisy row's check: x = noisy through pre-emphasis, G, de-emphasis, the Hann
+  overlap-add, the clip and the cut to each segment's length, then joined and scored, gets
+  the noisy input's scores (no gain, offset or shift on the way)."""
+  from gan_jax.metrics import speech
+  config = experiment_config("segan.py:smoke")
+  method = methods.get("segan").build(config, (config.data.window,))
+  method.G = IdentityG()
+  cond = method.conditions(10_000, 0, data.get_source(config, "test"))
+  keep = cond["utterance"] < 2  # 8 signals: 2 utterances x 4 test SNRs
+  record = {k: cond[k][keep] for k in ("noisy", "clean", "lengths", "utterance", "offset", "snr")}
+  record["x"] = np.asarray(method.sample(None, {**record, "context": cond["context"][keep],
+                                                "z_seed": cond["z_seed"][keep]})["x"])
+  scores = speech.scores(record, config.data.sample_rate)[0]
+  assert scores["num_signals"] == 8
+  for key in speech.MAIN:
+    for suffix in ("", "_snr2.5", "_snr17.5"):
+      assert scores[key + suffix] == pytest.approx(scores["input_" + key + suffix], abs=1e-4), key
+  assert scores["input_ssnr_snr17.5"] > scores["input_ssnr_snr2.5"] + 5  # not all clipped
+
+
 def test_train_sample_eval(tmp_path):
   config = experiment_config("segan.py:smoke")
   workdir = str(tmp_path)

@@ -56,3 +56,15 @@ def test_discriminator_scores_pairs():
   assert logits.shape == (3,) and bool(jnp.all(jnp.isfinite(logits)))
   slopes = segan.PReLU().init(jax.random.PRNGKey(0), jnp.ones((1, 5)))["params"]["slope"]
   np.testing.assert_array_equal(slopes, np.zeros(5))  # PReLU starts as ReLU
+
+
+def test_a_residual_generator_starts_near_the_identity():
+  """model.residual: x_hat = x + tanh(h), so at the N(0, 0.02) initialisation G's output is
+  its input plus a small correction; without it the output is near zero."""
+  x = jnp.asarray(0.3 * np.random.default_rng(2).normal(size=(2, 64)), jnp.float32)
+  z = jnp.asarray(np.random.default_rng(3).normal(size=(2, 8, 2)), jnp.float32)
+  for residual in (True, False):
+    g = segan.Generator(segan.widths(1, 3), kernel_size=5, residual=residual)
+    out = g.apply(g.init(jax.random.PRNGKey(0), x, z), x, z)
+    err = float(jnp.max(jnp.abs(out - x)))
+    assert (err < 0.05) if residual else (err > 0.5), (residual, err)
