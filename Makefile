@@ -29,7 +29,7 @@ run: setup
 	$(PY) launch.py --config experiments/wgan.py
 
 test: setup
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --dist worksteal
 
 bench: setup classifier
 	$(PY) -m pip install -q -e '.[bench]'
