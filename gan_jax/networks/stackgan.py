@@ -19,6 +19,7 @@ Both Ds are the matching-aware text-conditional D of GAN-CLS (networks/
 text_conditional.py: DCGAN convolutions to 4 x 4, the text condition tiled and
 concatenated, 1x1 conv, Dense(1)), at the stage's resolution.
 
+The text encoders read only the words of the training captions (TextEncoder.trained).
 Config: `stackgan.stage` (1 | 2) picks the stage; `model.text_cond` is Nc,
 `stackgan.residual_blocks` the count; the rest as networks/text_conditional.py.
 """
@@ -53,8 +54,8 @@ class ConditioningAugmentation(nn.Module):
 
 
 def _condition(module, tokens, eps):
-  phi = text_conditional.TextEncoder(module.vocab_size, module.text_embed, module.encoder)(
-      tokens)
+  phi = text_conditional.TextEncoder(module.vocab_size, module.text_embed, module.encoder,
+                                     module.trained)(tokens)
   return ConditioningAugmentation(module.text_cond)(phi, eps)
 
 
@@ -70,6 +71,7 @@ class Stage1Generator(nn.Module):
   encoder: str = "bow"
   text_embed: int = 64
   text_cond: int = 64
+  trained: tuple = ()  # text_conditional.TextEncoder.trained
 
   @nn.compact
   def __call__(self, latent, train: bool = True, tokens=None, with_kl: bool = False):
@@ -92,6 +94,7 @@ class Stage2Generator(nn.Module):
   text_embed: int = 64
   text_cond: int = 64
   residual_blocks: int = 2
+  trained: tuple = ()  # text_conditional.TextEncoder.trained
 
   @nn.compact
   def __call__(self, low, train: bool = True, tokens=None, eps=None, with_kl: bool = False):
@@ -124,9 +127,12 @@ def d_batch_norm(model) -> bool:
   return model.d_norm == "batch"
 
 
-def _text(m) -> dict:
+def _text(config) -> dict:
+  from gan_jax.methods import gan_cls
+  m = config.model
   return dict(vocab_size=int(m.vocab_size), encoder=m.text_encoder,
-              text_embed=int(m.text_embed), text_cond=int(m.text_cond))
+              text_embed=int(m.text_embed), text_cond=int(m.text_cond),
+              trained=gan_cls.trained_ids(config.data.name))
 
 
 def build_stage(config, stage: int, channels: int, axis_name=None):
@@ -138,7 +144,7 @@ def build_stage(config, stage: int, channels: int, axis_name=None):
   if m.d_design not in text_conditional.D_DESIGNS:
     raise ValueError(f"model.d_design={m.d_design!r} must be one of "
                      f"{', '.join(text_conditional.D_DESIGNS)}.")
-  text = _text(m)
+  text = _text(config)
   if stage == 1:
     G = Stage1Generator(channels, z_dim=int(m.z_dim), width=m.width, norm=m.g_norm,
                         axis_name=axis_name, **text)
