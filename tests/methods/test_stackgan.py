@@ -142,3 +142,15 @@ def test_launch_stage2_then_sample_captions_and_eval(stage1_run, tmp_path, smoke
   scores = result["scores"]
   assert result["protocol"]["step"] == 2 and 0 <= scores["test_class_acc"] <= 1
   assert np.isfinite(scores["test_fid"]) and scores["test_fid"] > 0
+  # the must-show's paired comparison (experiments/figures/stackgan_table.py) on this run
+  from experiments.figures import stackgan_table
+  rows, protocol, step = stackgan_table.paired_scores(workdir, 8)
+  stage2, stage1 = (rows[s] for s in stackgan_table.SYSTEMS)
+  assert step == 2 and protocol["stage1_step"] == 2 and set(stage1) == set(stage2)
+  assert all(0 <= r[f"{split}_class_acc"] <= 1 for r in rows.values()
+             for split in ("test", "test_seen"))
+  assert stage1["test_fid"] != stage2["test_fid"] and min(stage1["test_fid"], stage2["test_fid"]) > 0
+  ramp = np.broadcast_to(np.linspace(-1, 1, 32, dtype=np.float32)[None, None, :, None],
+                         (1, 32, 32, 1))
+  up = stackgan_table.upsample(ramp, 64)
+  assert up.shape == (1, 64, 64, 1) and np.all(np.diff(up[0, 0, :, 0]) >= 0)
