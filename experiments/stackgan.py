@@ -26,8 +26,8 @@ masking (stage I is not in stage II's params at all).
 | KL weight lambda | 1 (the authors' code: mean over Nc) | 1, mean over Nc (stackgan.kl_weight) |
 | z | 100 | 100 |
 | stage I G | FC, up-sampling conv blocks | FC + DCGAN transposed convs (networks/dcgan.py), width 32 |
-| stage II G | down to 16x16, 4 residual blocks, up-sampling | down to 8x8, 2 residual blocks (stackgan.residual_blocks), nearest up + 3x3 conv, width 32 |
-| D | down-sampling, text Md x Md replicated, 1x1 conv, FC | GAN-CLS's text-conditional DCGAN D, width 32 |
+| stage II G | down to 16x16, 4 residual blocks, up-sampling | down to 8x8, 2 residual blocks (stackgan.residual_blocks), nearest up + 3x3 conv, width 16 |
+| D | down-sampling, text Md x Md replicated, 1x1 conv, FC | GAN-CLS's text-conditional DCGAN D, width 32 (I) / 16 (II) |
 | mismatched-text negatives | yes | yes (gan_cls's, loss.mismatch) |
 | optimizer | Adam 2e-4, beta1 0.5, halved every 100 epochs | Adam 2e-4, beta1 0.5, constant |
 | batch | 64 | 64 |
@@ -45,6 +45,7 @@ from gan_jax.methods import gan_cls
 STEPS = {1: 2000, 2: 1500}
 DATA = ("captioned_shapes", "fashion_mnist_captions")
 SIZES = {1: 32, 2: 64}
+WIDTH = {1: 32, 2: 16}  # stage II at width 32: under 0.4 steps/s at load 8-10 (too slow)
 
 
 def get_config(arg=None):
@@ -60,7 +61,7 @@ def get_config(arg=None):
   c.data.image_size = SIZES[arg.stage]
   c.data.channels = 0
   c.data.batch_size = 64
-  c.model.name, c.model.width, c.model.z_dim = "stackgan", 32, 100
+  c.model.name, c.model.width, c.model.z_dim = "stackgan", WIDTH[arg.stage], 100
   c.model.vocab_size = len(gan_cls.vocabulary(arg.data))
   c.model.text_encoder = "bow"
   c.model.text_embed = 64
