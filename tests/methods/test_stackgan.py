@@ -86,11 +86,11 @@ def test_stage2_trains_on_a_frozen_stage1_at_64_px(stage1_run, tmp_path):
   assert len(frozen) == len(jax.tree.leaves(state.g["stage1"])) > 10
   for a, b in zip(frozen, jax.tree.leaves(state.g["stage1"])):
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-  fresh = train.Run(config).init_state()
+  run = train.Run(config)
+  fresh = run.init_state()
   moved = [float(np.abs(np.asarray(a) - np.asarray(b)).max())
            for a, b in zip(jax.tree.leaves(fresh.g["params"]), jax.tree.leaves(state.g["params"]))]
   assert min(moved) > 0  # stage II's own weights did train
-  run = train.Run(config)
   method = run.method
   conditions = run.conditions(6, 0)
   out = method.sample(state.g, {k: v for k, v in conditions.items() if k in ("z", "tokens")})
