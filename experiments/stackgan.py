@@ -31,7 +31,15 @@ masking (stage I is not in stage II's params at all).
 | mismatched-text negatives | yes | yes (gan_cls's, loss.mismatch) |
 | optimizer | Adam 2e-4, beta1 0.5, halved every 100 epochs | Adam 2e-4, beta1 0.5, constant |
 | batch | 64 | 64 |
-| training | 600 epochs per stage | STEPS steps per stage (measured times below) |
+| training | 600 epochs per stage | STEPS: 2,000 (I), 1,500 (II) steps (times below) |
+
+Measured (docs/figures.md#stackgan_table), captioned Fashion-MNIST, beside other jobs
+(load 8-11), times with the final eval: stage I 2,000 steps in 11 min (3-3.6 steps/s);
+stage II 1,500 steps in 32 min (0.74-1.1 steps/s); idle times were not measured, so
+whether stage II fits 20 minutes on an idle machine is open (it did not at load 10).
+Result: stage II did not beat stage I upsampled there (FID 63.3 vs 52.5 on held-out
+phrasings, class accuracy 0.601 vs 0.617); captioned Fashion-MNIST has no detail above
+28 px, and captioned shapes (rendered at 64 px) did not train with these networks yet.
 
 Scores: `--mode eval` (eval group `text2image`) at each stage's resolution; the paired
 comparison of stage II with stage I upsampled (same captions, z and scorer) is
