@@ -70,10 +70,16 @@ def labelled(split: str, size: int, limit: int = 0):
 
 
 def version(size: int, limit: int) -> str:
+  """The cache key of a classifier: its network, its training code and settings, and
+  the scenes it learns from (shapes.VERSION and every table the scenes are drawn from),
+  so that a change to any of them builds a new classifier."""
   digest = hashlib.sha256(inspect.getsource(classifier_lib.ConvNet).encode())
-  digest.update(inspect.getsource(AttributeNet).encode())
-  digest.update(inspect.getsource(train).encode())
+  for fn in (AttributeNet, train, labelled, one_shape):
+    digest.update(inspect.getsource(fn).encode())
   digest.update(json.dumps({**SETTINGS, "size": size, "limit": limit}, sort_keys=True).encode())
+  digest.update(json.dumps({"version": shapes.VERSION, "seed": shapes.SEED,
+                            "counts": shapes.COUNTS, "tables": shapes.tables()},
+                           sort_keys=True).encode())
   return digest.hexdigest()[:12]
 
 
