@@ -5,7 +5,9 @@ Text to Image Synthesis", Sec. 3.1 and Fig. 2) on the DCGAN layout, for 28, 32 a
 Text: a word-level `TextEncoder` phi(t) [B, E] of caption tokens [B, L] (id 0 is
 padding): ``bow`` the mean of the word embeddings, ``gru`` the last state of a GRU
 over the words (so word order, e.g. which attributes belong to which shape, can be
-read); then Dense(E). G and D each own one (`model.text_encoder`), trained with their
+read); then Dense(E). Only the words of training captions are read (`trained`, from
+the method: other words, e.g. a held-out phrasing's, have no trained embedding and are
+skipped like padding). G and D each own one (`model.text_encoder`), trained with their
 own losses: D's is the "jointly trained" encoder; Reed et al. pretrain one char-CNN-RNN
 with a joint image-text embedding and share it (not done here).
 
