@@ -27,7 +27,7 @@ _LABELS = flags.DEFINE_list(
     "labels", None, "With --mode sample on a class-conditional run: sample only these "
     "classes (balanced), e.g. --labels 3,7.")
 _CAPTIONS = flags.DEFINE_string(
-    "captions", None, "With --mode sample on a text-conditional run (gan_cls): a text file "
+    "captions", None, "With --mode sample on a text-conditional run (gan_cls, stackgan): a text file "
     "of captions, one per line; each gets --num_samples / K samples (different z).")
 _INTERPOLATE = flags.DEFINE_bool(
     "interpolate", False, "With --mode sample: write DIR/interpolation.png (latent walks).")

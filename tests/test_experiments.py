@@ -49,7 +49,9 @@ ELSEWHERE = {
     "progan": "tests/test_progan_runs.py::"
               "test_kill_9_inside_a_fade_then_resume_equals_the_uninterrupted_run",
     "stylegan": "tests/methods/test_stylegan.py::"
-                "test_launch_train_then_truncation_zero_and_figures"}
+                "test_launch_train_then_truncation_zero_and_figures",
+    "stackgan": "tests/methods/test_stackgan.py::"
+                "test_launch_stage2_then_sample_captions_and_eval"}
 NUM_SAMPLES = 16
 
 

@@ -3,7 +3,9 @@ what the caption says, on held-out phrasings (split test) and seen ones (test_se
 
 Rows: the matching-aware D with one joint head (GAN-CLS, Reed et al., 2016), the same
 without the mismatched-text term (a plain conditional GAN, the paper's "GAN"), separate
-realism + match heads, and GAN-INT-CLS (the joint head + interpolated captions); then
+realism + match heads, GAN-INT-CLS (the joint head + interpolated captions) and GAN-INT
+without the mismatched term (the paper's GAN-INT: the mismatched term's ablation
+again, with interpolation); then
 the attribute classifier on the real images of each split (the ceiling) and chance
 (1/K; the commonest value's share among the scored captions). Scores: the `text2image`
 eval group (gan_jax/metrics/text2image.py; the protocol is in each run's eval.json):
@@ -36,7 +38,9 @@ STEPS = 2500  # experiments/gan_cls.py's default
 RUNS = (("GAN-CLS, joint head", "joint", f"steps={STEPS}"),
         ("no mismatched term (cond. GAN)", "nomismatch", f"steps={STEPS},mismatch=false"),
         ("GAN-CLS, separate heads", "separate", f"steps={STEPS},d_design=separate"),
-        ("GAN-INT-CLS, joint head", "interp", f"steps={STEPS},interp=true"))
+        ("GAN-INT-CLS, joint head", "interp", f"steps={STEPS},interp=true"),
+        ("GAN-INT, no mismatched term", "interp_nomismatch",
+         f"steps={STEPS},interp=true,mismatch=false"))
 PREFIX = {"captioned_shapes": "", "fashion_mnist_captions": "f_"}
 COLUMNS = {"captioned_shapes": ("shape", "colour", "size", "position", "background", "all"),
            "fashion_mnist_captions": ("class",)}

@@ -67,6 +67,13 @@ def vocab() -> list[str]:
       + [p for options in ITEMS for p in options])
 
 
+def training_words() -> list[str]:
+  """The words that occur in training captions (`TEMPLATES` and the noun phrases); the
+  held-out phrasings add here / we / see / small / showing."""
+  phrases = [t.format(item="") for t in TEMPLATES] + [p for options in ITEMS for p in options]
+  return sorted({w for p in phrases for w in captions_lib.words(p)})
+
+
 def max_length() -> int:
   slots = {"item": [p for options in ITEMS for p in options]}
   return max(captions_lib.expansions_length(t, slots) for t in TEMPLATES + HELD_OUT_TEMPLATES)

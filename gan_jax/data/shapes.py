@@ -212,6 +212,16 @@ def vocab() -> list[str]:
   return captions_lib.build_vocab(phrases)
 
 
+def training_words() -> list[str]:
+  """The words that occur in training captions (`TEMPLATES`, the second clause and every
+  synonym): the held-out phrasings' other words (e.g. "you", "can", "see") are in
+  `vocab` but no training caption trains their embeddings."""
+  phrases = [t.format(**{k: "" for k in SYNONYMS}) for t in TEMPLATES]
+  phrases += [SECOND.format(**{k: "" for k in SYNONYMS}), "an"]
+  phrases += [p for table in SYNONYMS.values() for options in table.values() for p in options]
+  return sorted({w for p in phrases for w in captions_lib.words(p)})
+
+
 def max_length() -> int:
   """The most words a caption can have (main clause + the second shape's clause)."""
   slots = {k: [p for options in v.values() for p in options] for k, v in SYNONYMS.items()}

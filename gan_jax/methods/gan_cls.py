@@ -67,6 +67,15 @@ def vocabulary(data_name: str) -> list[str]:
   return _module(data_name).vocab()
 
 
+def trained_ids(data_name: str) -> tuple[int, ...]:
+  """Vocabulary ids of the words of the training captions: the only words the text
+  encoders read (networks/text_conditional.TextEncoder). The vocabulary also holds the
+  held-out phrasings' words so that they encode; those no training caption has would
+  otherwise enter phi with their random initial embeddings."""
+  trained = set(_module(data_name).training_words())
+  return tuple(i for i, w in enumerate(vocabulary(data_name)) if w in trained)
+
+
 def parse(data_name: str, texts) -> dict:
   """{"y": int32 [n], "attributes": int32 [n, 9]?}: what captions state (-1: nothing)."""
   from gan_jax.data import fashion_captions, shapes
@@ -93,7 +102,8 @@ class GanCls(gan.Gan):
     check(config)
     gan.check(config)
     self.data_shape = tuple(data_shape)
-    self.G, self.D = text_conditional.build(config, data_shape, ctx.axis_name)
+    self.G, self.D = text_conditional.build(config, data_shape, ctx.axis_name,
+                                            trained_ids(config.data.name))
     self.loss_name = config.loss.name
     self.d_loss_fn, self.g_loss_fn = losses.get(config.loss.name)
     self.z_dim, self.z_dist = int(config.model.z_dim), config.model.z_dist

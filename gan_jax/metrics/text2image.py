@@ -49,7 +49,8 @@ class Scorer:
   def __call__(self, images):
     if self.data == "captioned_shapes":
       return attr_lib.predict(self.model, self.variables, images)
-    probs, features = self.net(images)
+    from gan_jax.metrics import evaluator  # a 32 or 64-px run: resized to the net's 28 px
+    probs, features = self.net(evaluator.fit(self.net, images))
     return {"class": probs.argmax(-1)}, features
 
 

@@ -5,7 +5,9 @@ Text to Image Synthesis", Sec. 3.1 and Fig. 2) on the DCGAN layout, for 28, 32 a
 Text: a word-level `TextEncoder` phi(t) [B, E] of caption tokens [B, L] (id 0 is
 padding): ``bow`` the mean of the word embeddings, ``gru`` the last state of a GRU
 over the words (so word order, e.g. which attributes belong to which shape, can be
-read); then Dense(E). G and D each own one (`model.text_encoder`), trained with their
+read); then Dense(E). Only the words of training captions are read (`trained`, from
+the method: other words, e.g. a held-out phrasing's, have no trained embedding and are
+skipped like padding). G and D each own one (`model.text_encoder`), trained with their
 own losses: D's is the "jointly trained" encoder; Reed et al. pretrain one char-CNN-RNN
 with a joint image-text embedding and share it (not done here).
 
@@ -39,14 +41,29 @@ BETA = 0.5  # GAN-INT's interpolation weight (Reed et al., 2016, Sec. 4.3)
 
 
 class TextEncoder(nn.Module):
-  """tokens int32 [B, L] (0 = padding) -> phi [B, dim]."""
+  """tokens int32 [B, L] (0 = padding) -> phi [B, dim].
+
+  `trained` (a tuple of vocabulary ids, empty: all but padding): the ids this encoder
+  reads; any other word is skipped like padding. Words that occur in no training caption
+  keep their random initial embeddings (nothing trains them), so reading them adds noise
+  of the embedding's scale to phi; skipping them is the usual out-of-vocabulary rule of
+  a vocabulary built from the training text."""
   vocab_size: int
   dim: int = 64
   kind: str = "bow"
+  trained: tuple = ()
 
   @nn.compact
   def __call__(self, tokens):
     mask = tokens > 0
+    if self.trained:
+      known = jnp.zeros(self.vocab_size, bool).at[jnp.asarray(self.trained)].set(True)
+      mask = mask & known[tokens]
+      tokens = jnp.where(mask, tokens, 0)
+      if self.kind != "bow":  # the GRU reads the trained words left-aligned, in order
+        order = jnp.argsort(~mask, axis=1, stable=True)
+        tokens = jnp.take_along_axis(tokens, order, 1)
+        mask = jnp.take_along_axis(mask, order, 1)
     e = nn.Embed(self.vocab_size, self.dim)(tokens)
     count = jnp.maximum(mask.sum(1), 1)
     if self.kind == "bow":
@@ -73,11 +90,12 @@ class Generator(nn.Module):
   encoder: str = "bow"
   text_embed: int = 64
   text_cond: int = 64
+  trained: tuple = ()  # TextEncoder.trained
 
   @nn.compact
   def __call__(self, z, train: bool = True, tokens=None, mix=None):
-    phi = text_embedding(TextEncoder(self.vocab_size, self.text_embed, self.encoder),
-                         tokens, mix)
+    phi = text_embedding(
+        TextEncoder(self.vocab_size, self.text_embed, self.encoder, self.trained), tokens, mix)
     c = nn.leaky_relu(nn.Dense(self.text_cond)(phi), 0.2)
     return dcgan.Generator(self.size, self.channels, self.width, self.norm, self.axis_name)(
         jnp.concatenate([z, c], -1), train)
@@ -96,6 +114,7 @@ class Discriminator(nn.Module):
   text_cond: int = 64
   design: str = "joint"
   minibatch: str = ""  # "" | disc | stddev: on each head's flattened features
+  trained: tuple = ()  # TextEncoder.trained
 
   @nn.compact
   def __call__(self, x, train: bool = True, tokens=None, mix=None):
@@ -109,8 +128,8 @@ class Discriminator(nn.Module):
       if i > 0:
         x = norm()(x, train)
       x = nn.leaky_relu(x, 0.2)
-    phi = text_embedding(TextEncoder(self.vocab_size, self.text_embed, self.encoder),
-                         tokens, mix)
+    phi = text_embedding(
+        TextEncoder(self.vocab_size, self.text_embed, self.encoder, self.trained), tokens, mix)
     c = nn.leaky_relu(nn.Dense(self.text_cond)(phi), 0.2)
     b, s = x.shape[0], x.shape[1]
     h = jnp.concatenate([x, jnp.broadcast_to(c[:, None, None], (b, s, s, c.shape[-1]))], -1)
@@ -128,8 +147,9 @@ def d_batch_norm(model) -> bool:
   return model.d_norm == "batch"
 
 
-def build(config, data_shape, axis_name=None):
-  """(G, D) for images of `data_shape` (28, 32 or 64 px) and the config's text model."""
+def build(config, data_shape, axis_name=None, trained: tuple = ()):
+  """(G, D) for images of `data_shape` (28, 32 or 64 px) and the config's text model;
+  `trained`: the vocabulary ids the text encoders read (TextEncoder)."""
   size, channels = dcgan.check_shape(data_shape)
   m = config.model
   if m.text_encoder not in ENCODERS:
@@ -141,7 +161,8 @@ def build(config, data_shape, axis_name=None):
   layers.check_norm(m.g_norm, "model.g_norm")
   layers.check_norm(m.d_norm, "model.d_norm")
   text = dict(vocab_size=int(m.vocab_size), encoder=m.text_encoder,
-              text_embed=int(m.text_embed), text_cond=int(m.text_cond))
+              text_embed=int(m.text_embed), text_cond=int(m.text_cond),
+              trained=tuple(int(i) for i in trained))
   return (Generator(size, channels, width=m.width, norm=m.g_norm, axis_name=axis_name, **text),
           Discriminator(size, width=m.width, norm=m.d_norm, spectral_norm=m.spectral_norm,
                         axis_name=axis_name, design=m.d_design, minibatch=m.minibatch,

@@ -125,3 +125,28 @@ def test_samples_npz_arrays_hold_captions():
   own = method.sample_arrays(sampling.record(
       method, g_vars, method.conditions(4, 0, source, captions=["a red star"])))
   assert list(own["caption"]) == ["a red star"] * 4 and own["attributes"][0, 1] == 0
+
+
+@pytest.mark.parametrize("encoder", ["bow", "gru"])
+def test_words_of_no_training_caption_are_not_read(encoder):
+  """A held-out phrasing's untrained words ("you can see ... of ... size") keep their
+  random initial embeddings; G and D skip them, so the caption reads as its trained
+  words in order, while a trained word still changes the output."""
+  _, _, method, g_vars, d_vars, batch = build(**{"model.text_encoder": encoder})
+  untrained = {"you", "can", "see", "of", "size"}
+  assert {method.vocab[i] for i in range(len(method.vocab))
+          if i not in gan_cls.trained_ids("captioned_shapes")} == untrained | {"<pad>", "<unk>"}
+  texts = ["you can see a small red circle on the left on a dark background",
+           "a small red circle on the left on a dark background",
+           "a small blue circle on the left on a dark background"]
+  tokens = jnp.asarray(method.encode_captions(texts))
+  z = jnp.asarray(np.random.default_rng(0).normal(size=(1, method.z_dim)), jnp.float32)
+  x = [np.asarray(method.sample(g_vars, {"z": z, "tokens": tokens[i:i + 1]})["x"])
+       for i in range(3)]
+  colour_effect = np.abs(x[1] - x[2]).max()
+  assert colour_effect > 1e-6
+  assert np.abs(x[0] - x[1]).max() < 1e-3 * colour_effect
+  d = lambda t: np.asarray(method.D.apply(d_vars, batch["x"][:1], train=False, tokens=t))
+  colour_effect = np.abs(d(tokens[1:2]) - d(tokens[2:3])).max()
+  assert colour_effect > 1e-7
+  assert np.abs(d(tokens[:1]) - d(tokens[1:2])).max() < 1e-3 * colour_effect
