@@ -78,10 +78,15 @@ def test_g_loss_adds_the_weighted_mean_kl(stage1_run):
   np.testing.assert_allclose(m0["kl"], kl.mean(), rtol=1e-6)
 
 
-def test_stage2_trains_on_a_frozen_stage1_at_64_px(stage1_run, tmp_path):
+def test_stage2_trains_on_a_frozen_stage1_at_64_px_and_resumes_exactly(stage1_run, tmp_path):
   stage1_dir, stage1_state = stage1_run
-  config = tiny(2, stage1_dir, **{"train.steps": 3})
-  state = train.train(config, str(tmp_path), progress=False)
+  config = tiny(2, stage1_dir, **{"train.steps": 4, "ckpt.every": 2})
+  straight, stopped = str(tmp_path / "straight"), str(tmp_path / "stopped")
+  state = train.train(config, straight, progress=False)
+  train.train(config, stopped, progress=False, stop_after=2)
+  train.train(config, stopped, progress=False)
+  assert_same_run(config, straight, stopped)
+
   frozen = jax.tree.leaves(stage1_state.g)
   assert len(frozen) == len(jax.tree.leaves(state.g["stage1"])) > 10
   for a, b in zip(frozen, jax.tree.leaves(state.g["stage1"])):
@@ -101,15 +106,6 @@ def test_stage2_trains_on_a_frozen_stage1_at_64_px(stage1_run, tmp_path):
   own = stage1_method.sample(stage1_state.g, {"z": conditions["z"][:, :164],
                                               "tokens": conditions["tokens"]})
   np.testing.assert_allclose(out["x_stage1"], own["x"], atol=1e-6)
-
-
-def test_stage2_resumes_exactly(stage1_run, tmp_path):
-  config = tiny(2, stage1_run[0], **{"train.steps": 4, "ckpt.every": 2})
-  straight, stopped = str(tmp_path / "straight"), str(tmp_path / "stopped")
-  train.train(config, straight, progress=False)
-  train.train(config, stopped, progress=False, stop_after=2)
-  train.train(config, stopped, progress=False)
-  assert_same_run(config, straight, stopped)
 
 
 def test_stage2_needs_a_stage1_run(tmp_path):
