@@ -65,6 +65,9 @@ def get_config(arg=None):
   c.model.text_embed = 64
   c.model.text_cond = 64
   c.model.d_design = arg.d_design
+  # Captioned shapes' flat backgrounds: nearest x2 + conv (transposed convolutions
+  # collapsed there: docs/figures.md, gan_cls_table).
+  c.model.g_upsample = "nearest" if arg.data == "captioned_shapes" else "transpose"
   c.loss.name = "nonsaturating"
   c.loss.mismatch = arg.mismatch
   c.loss.interp = arg.interp
