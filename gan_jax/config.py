@@ -81,6 +81,7 @@ def base(seed: int = 0) -> ml_collections.ConfigDict:
   c.model.kernel_size = 4
   c.model.g_norm = "batch"    # conv nets: batch | layer | instance | none
   c.model.d_norm = "batch"
+  c.model.g_upsample = "transpose"  # dcgan-layout G of text_conditional: transpose | nearest
   c.model.spectral_norm = False
   c.model.num_classes = 0     # class-conditional methods: the data's classes (0: none)
   c.model.pack = 1            # PacGAN: samples per D decision (1: off; gan_jax/packing.py)

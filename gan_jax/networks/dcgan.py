@@ -34,6 +34,12 @@ import jax.numpy as jnp
 from gan_jax.networks import conditional, layers, minibatch as minibatch_lib
 
 START = {28: 7, 32: 4, 64: 4}  # image size -> G's first spatial size
+# G's x2 upsampling (model.g_upsample): the paper's 4x4 stride-2 transposed convolution,
+# or nearest-neighbour x2 then a 3x3 convolution (no checkerboard pattern; Odena et al.,
+# 2016, "Deconvolution and Checkerboard Artifacts"). On captioned shapes' flat
+# backgrounds the transposed form collapsed to one picture for every z (docs/figures.md,
+# gan_cls_table); nearest did not.
+UPSAMPLES = ("transpose", "nearest")
 MINIBATCH_LAYERS = True  # D takes model.minibatch
 
 
@@ -56,11 +62,17 @@ class Generator(nn.Module):
   axis_name: str | None = None
   num_classes: int = 0
   condition: str = "none"  # none | concat | batchnorm
+  upsample: str = "transpose"  # UPSAMPLES
 
   @nn.compact
   def __call__(self, z, train: bool = True, y=None):
     n_up, s0 = num_up(self.size), START[self.size]
     features = self.width * 2 ** (n_up - 1)
+    if self.upsample == "nearest":
+      up = lambda c, **kw: layers.UpsampleConv(c, (3, 3), kernel_init=layers.DCGAN_INIT, **kw)
+    else:
+      up = lambda c, **kw: layers.ConvTranspose(c, (4, 4), (2, 2),
+                                                kernel_init=layers.DCGAN_INIT, **kw)
     norm = conditional.generator_norm(self.norm, self.axis_name, y, self.num_classes,
                                       self.condition, scale_init=layers.dcgan_scale_init)
     bias = self.norm != "batch"
@@ -69,10 +81,9 @@ class Generator(nn.Module):
     x = nn.relu(norm()(x.reshape(z.shape[0], s0, s0, features), train))
     for _ in range(n_up - 1):
       features //= 2
-      x = layers.ConvTranspose(features, (4, 4), (2, 2), use_bias=bias,
-                               kernel_init=layers.DCGAN_INIT)(x)
+      x = up(features, use_bias=bias)(x)
       x = nn.relu(norm()(x, train))
-    x = layers.ConvTranspose(self.channels, (4, 4), (2, 2), kernel_init=layers.DCGAN_INIT)(x)
+    x = up(self.channels)(x)
     return jnp.tanh(x)
 
 

@@ -25,7 +25,8 @@ paper's interpolated text embedding (Sec. 4.3, beta = 0.5).
 
 Config: `model.vocab_size`, `model.text_encoder` (bow | gru), `model.text_embed` (E),
 `model.text_cond` (the compressed condition), `model.d_design` (joint | separate),
-`model.width`, `model.g_norm`, `model.d_norm`, `model.spectral_norm`.
+`model.width`, `model.g_norm`, `model.d_norm`, `model.spectral_norm`, `model.g_upsample`
+(G's x2 upsampling: transpose | nearest, networks/dcgan.py).
 """
 from __future__ import annotations
 
@@ -91,14 +92,15 @@ class Generator(nn.Module):
   text_embed: int = 64
   text_cond: int = 64
   trained: tuple = ()  # TextEncoder.trained
+  upsample: str = "transpose"  # dcgan.UPSAMPLES
 
   @nn.compact
   def __call__(self, z, train: bool = True, tokens=None, mix=None):
     phi = text_embedding(
         TextEncoder(self.vocab_size, self.text_embed, self.encoder, self.trained), tokens, mix)
     c = nn.leaky_relu(nn.Dense(self.text_cond)(phi), 0.2)
-    return dcgan.Generator(self.size, self.channels, self.width, self.norm, self.axis_name)(
-        jnp.concatenate([z, c], -1), train)
+    return dcgan.Generator(self.size, self.channels, self.width, self.norm, self.axis_name,
+                           upsample=self.upsample)(jnp.concatenate([z, c], -1), train)
 
 
 class Discriminator(nn.Module):
@@ -160,10 +162,14 @@ def build(config, data_shape, axis_name=None, trained: tuple = ()):
                      "e.g. --config.model.d_design=separate.")
   layers.check_norm(m.g_norm, "model.g_norm")
   layers.check_norm(m.d_norm, "model.d_norm")
+  if m.g_upsample not in dcgan.UPSAMPLES:
+    raise ValueError(f"model.g_upsample={m.g_upsample!r} must be one of "
+                     f"{', '.join(dcgan.UPSAMPLES)}; e.g. --config.model.g_upsample=nearest.")
   text = dict(vocab_size=int(m.vocab_size), encoder=m.text_encoder,
               text_embed=int(m.text_embed), text_cond=int(m.text_cond),
               trained=tuple(int(i) for i in trained))
-  return (Generator(size, channels, width=m.width, norm=m.g_norm, axis_name=axis_name, **text),
+  return (Generator(size, channels, width=m.width, norm=m.g_norm, axis_name=axis_name,
+                    upsample=m.g_upsample, **text),
           Discriminator(size, width=m.width, norm=m.d_norm, spectral_norm=m.spectral_norm,
                         axis_name=axis_name, design=m.d_design, minibatch=m.minibatch,
                         **text))

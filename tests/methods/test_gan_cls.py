@@ -150,3 +150,31 @@ def test_words_of_no_training_caption_are_not_read(encoder):
   colour_effect = np.abs(d(tokens[1:2]) - d(tokens[2:3])).max()
   assert colour_effect > 1e-7
   assert np.abs(d(tokens[:1]) - d(tokens[1:2])).max() < 1e-3 * colour_effect
+
+
+def test_g_upsample_nearest_on_shapes_transpose_elsewhere():
+  """captioned_shapes' G upsamples by nearest x2 + 3x3 conv (model.g_upsample); the
+  transposed form keeps its parameter names (old checkpoints restore)."""
+  from gan_jax.networks import text_conditional
+  kernels = {}
+  for upsample in ("nearest", "transpose"):
+    config = experiment_config("gan_cls.py:smoke,data=captioned_shapes",
+                               **{**SMALL, "model.g_upsample": upsample})
+    G = text_conditional.build(config, (32, 32, 3))[0]
+    tokens = jnp.ones((2, 6), jnp.int32)
+    g_vars = G.init(jax.random.PRNGKey(0), jnp.zeros((2, 100)), train=False, tokens=tokens)
+    kernels[upsample] = sorted((k, v["kernel"].shape)
+                               for k, v in g_vars["params"]["Generator_0"].items() if "Conv" in k)
+    assert G.apply(g_vars, jnp.ones((2, 100)), train=False, tokens=tokens).shape == (2, 32, 32, 3)
+  assert [k for k, _ in kernels["nearest"]] == ["UpsampleConv_0", "UpsampleConv_1",
+                                                "UpsampleConv_2"]
+  assert kernels["nearest"][-1][1] == (3, 3, 8, 3)
+  assert [k for k, _ in kernels["transpose"]] == ["ConvTranspose_0", "ConvTranspose_1",
+                                                  "ConvTranspose_2"]
+  assert kernels["transpose"][-1][1] == (4, 4, 8, 3)
+  assert experiment_config("gan_cls.py:smoke,data=captioned_shapes").model.g_upsample == "nearest"
+  assert experiment_config("gan_cls.py:smoke").model.g_upsample == "transpose"
+  config = experiment_config("gan_cls.py:smoke,data=captioned_shapes",
+                             **{"model.g_upsample": "bilinear"})
+  with pytest.raises(ValueError, match="g_upsample"):
+    text_conditional.build(config, (32, 32, 3))
