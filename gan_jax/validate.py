@@ -159,6 +159,16 @@ def check_modes(config) -> None:
       raise ValueError(f"model.minibatch={kind!r} is a layer of the mlp and dcgan "
                        f"discriminators, not of model.name={config.model.name!r}; set "
                        "--config.model.minibatch='' or use one of those networks.")
+  upsample = lookup(config, "model.g_upsample")
+  if upsample is not MISSING:
+    from gan_jax.networks import dcgan
+    if upsample not in dcgan.UPSAMPLES:
+      _fail("model.g_upsample", upsample, f"one of {', '.join(dcgan.UPSAMPLES)}", "nearest")
+    if upsample != "transpose" and not getattr(networks.get(config.model.name), "G_UPSAMPLE",
+                                               False):
+      raise ValueError(f"model.g_upsample={upsample!r} is read only by the text_conditional "
+                       f"G, not by model.name={config.model.name!r} (its G would ignore it); "
+                       "set --config.model.g_upsample=transpose.")
 
 
 def check_precision(config) -> None:

@@ -245,3 +245,16 @@ def test_launch_reports_bad_input_in_one_line(tmp_path):
     assert "Traceback" not in stderr, (args, stderr[-2000:])
     assert len(lines) == 1 and lines[0].startswith("launch.py: "), (args, stderr[-2000:])
     assert expected in lines[0], (args, lines[0])
+
+
+@pytest.mark.parametrize("spec", ["dcgan.py:smoke", "stackgan.py:smoke"])
+def test_g_upsample_is_refused_where_no_g_reads_it(spec):
+  """model.g_upsample is a base key, read only by the text_conditional G: a network that
+  ignores it must refuse a non-default value rather than train transposed convolutions."""
+  validate.validate(experiment_config(spec))
+  with pytest.raises(ValueError, match="model.g_upsample='nearest'") as error:
+    validate.validate(experiment_config(spec, **{"model.g_upsample": "nearest"}))
+  _one_line(str(error.value))
+  with pytest.raises(ValueError, match="model.g_upsample='bilinear'"):
+    validate.validate(experiment_config(spec, **{"model.g_upsample": "bilinear"}))
+  validate.validate(experiment_config("gan_cls.py:smoke", **{"model.g_upsample": "nearest"}))

@@ -36,6 +36,7 @@ import jax.numpy as jnp
 from gan_jax.networks import dcgan, layers, minibatch as minibatch_lib
 
 MINIBATCH_LAYERS = True  # D takes model.minibatch (on the flattened features of each head)
+G_UPSAMPLE = True  # G takes model.g_upsample (validate.check_modes)
 ENCODERS = ("bow", "gru")
 D_DESIGNS = ("joint", "separate")
 BETA = 0.5  # GAN-INT's interpolation weight (Reed et al., 2016, Sec. 4.3)
