@@ -23,7 +23,7 @@ masking (stage I is not in stage II's params at all).
 | resolution | 64 (I) -> 256 (II) | 32 (I) -> 64 (II) |
 | text embedding | pretrained char-CNN-RNN (Reed et al., 2016), 1024 d | word encoder (bow) trained with each G and D, 64 d |
 | Nc (conditioning augmentation) | 128 | 64 (model.text_cond) |
-| KL weight lambda | 1 (the authors' code: mean over Nc) | 1, mean over Nc (stackgan.kl_weight) |
+| KL weight lambda | 1 on the summed KL (the authors' code: 2.0 on the mean over Nc) | 1, mean over Nc (stackgan.kl_weight) |
 | z | 100 | 100 |
 | stage I G | FC, up-sampling conv blocks | FC + DCGAN transposed convs (networks/dcgan.py), width 32 |
 | stage II G | down to 16x16, 4 residual blocks, up-sampling | down to 8x8, 2 residual blocks (stackgan.residual_blocks), nearest up + 3x3 conv, width 16 |

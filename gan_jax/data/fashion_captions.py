@@ -10,9 +10,10 @@ Splits (images: Fashion-MNIST's own train and test splits):
 - `train`: the 60,000 training images, captions from `TEMPLATES`;
 - `test`: the 10,000 test images, captions from `HELD_OUT_TEMPLATES` only (phrasings
   never seen in training; every word of them is in the vocabulary, but five of them,
-  here / we / see / small / showing, occur in no training caption, so a jointly trained
-  word encoder keeps their initial random embeddings: the split measures robustness to
-  untrained words as well as to new phrasing);
+  here / we / see / small / showing, occur in no training caption (`training_words`),
+  and the word encoders skip them (gan_cls.trained_ids), so with the bag-of-words
+  encoder a held-out caption reads as its training words: the split measures new
+  phrasing as the encoder sees it, not robustness to untrained words);
 - `test_seen`: the same 10,000 test images with captions from `TEMPLATES`.
 The noun phrases are shared by all splits. Captions take about a second to make, so
 they are not cached; the images are Fashion-MNIST's, resized to `data.image_size`.

@@ -10,9 +10,12 @@ s_f = D(G(.), t) and the loss pair d / g,
   L_G = g(s_f) + lambda KL(N(mu(phi_t), Sigma(phi_t)) || N(0, I))         (Eq. 4 and 6)
 
 with the KL of the stage's own conditioning augmentation (Sec. 3.1), lambda =
-`stackgan.kl_weight` (the paper's 1), the KL averaged over the Nc dimensions and the
-batch as the authors' code computes it (KL_loss in their trainer: torch.mean of the
-elementwise KL), i.e. the paper's sum over dimensions divided by Nc.
+`stackgan.kl_weight` (default 1), the KL averaged over the Nc dimensions and the batch
+as the authors' code computes it (KL_loss in their trainer: torch.mean of the
+elementwise KL), i.e. the paper's sum over dimensions divided by Nc. Neither source is
+matched exactly: the paper's lambda = 1 multiplies the KL as written (summed over the
+Nc = 128 dimensions: Nc times the weight used here), and the authors' code pairs the
+mean with TRAIN.COEFF.KL = 2.0 (its config default: twice the weight used here).
 
 Latent: the method draws one normal vector per sample, (z, eps0) for stage I and
 (z, eps0, eps) for stage II (eps0, eps: the two conditioning augmentations' noise), so
@@ -60,7 +63,7 @@ def check(config) -> None:
     raise ValueError("loss.interp (GAN-INT) is gan_cls's; stackgan does not use it.")
   if float(config.stackgan.kl_weight) < 0:
     raise ValueError(f"stackgan.kl_weight={config.stackgan.kl_weight} must be >= 0 "
-                     "(the paper's lambda = 1).")
+                     "(the default 1, on the KL averaged over dimensions).")
   stage = int(config.stackgan.stage)
   if stage == 2 and not config.stackgan.stage1_workdir:
     raise ValueError("stackgan.stage=2 trains on a trained stage I: set "
