@@ -64,7 +64,15 @@ def check(config) -> None:
   if float(config.stackgan.kl_weight) < 0:
     raise ValueError(f"stackgan.kl_weight={config.stackgan.kl_weight} must be >= 0 "
                      "(the default 1, on the KL averaged over dimensions).")
-  stage = int(config.stackgan.stage)
+  stage = config.stackgan.stage
+  if isinstance(stage, bool) or stage not in nets.STAGE_SIZES:
+    raise ValueError(f"stackgan.stage={stage!r} must be 1 (32 px) or 2 (64 px); e.g. "
+                     "--config.stackgan.stage=1.")
+  blocks = config.stackgan.get("residual_blocks", 2)
+  if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < 0:
+    raise ValueError(f"stackgan.residual_blocks={blocks!r} must be an integer >= 0 (stage "
+                     "II's residual blocks; the paper's 4); e.g. "
+                     "--config.stackgan.residual_blocks=2.")
   if stage == 2 and not config.stackgan.stage1_workdir:
     raise ValueError("stackgan.stage=2 trains on a trained stage I: set "
                      "--config.stackgan.stage1_workdir=DIR (a stage I run's workdir).")

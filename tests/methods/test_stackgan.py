@@ -150,3 +150,12 @@ def test_launch_stage2_then_sample_captions_and_eval(stage1_run, tmp_path, smoke
                          (1, 32, 32, 1))
   up = stackgan_table.upsample(ramp, 64)
   assert up.shape == (1, 64, 64, 1) and np.all(np.diff(up[0, 0, :, 0]) >= 0)
+
+
+@pytest.mark.parametrize("key,value", [("stackgan.residual_blocks", -1),
+                                       ("stackgan.stage", 3)])
+def test_bad_stackgan_keys_name_the_key(key, value):
+  """A negative block count used to build stage II with none, silently."""
+  from gan_jax import validate
+  with pytest.raises(ValueError, match=f"{key}={value}"):
+    validate.validate(tiny(1, **{key: value}))
