@@ -2,11 +2,13 @@
 stage I frozen) on captioned Fashion-MNIST or captioned shapes
 (gan_jax/methods/stackgan.py, networks/stackgan.py).
 
-  python launch.py --config experiments/stackgan.py:stage=1 --workdir runs/stackgan1
-  python launch.py --config experiments/stackgan.py:stage=2,stage1=runs/stackgan1 --workdir runs/stackgan2
-  python launch.py --config experiments/stackgan.py:stage=2,stage1=runs/stackgan1 --workdir runs/stackgan2 --mode sample --captions FILE
-  python launch.py --config experiments/stackgan.py:stage=2,stage1=runs/stackgan1 --workdir runs/stackgan2 --mode eval
-  python experiments/figures/stackgan_table.py --runs runs/stackgan2 --out docs/figures
+  python launch.py --config experiments/stackgan.py:stage=1 --workdir runs/stackgan/stage1
+  python launch.py --config experiments/stackgan.py:stage=2,stage1=runs/stackgan/stage1 --workdir runs/stackgan/stage2
+  python launch.py --config experiments/stackgan.py:stage=2,stage1=runs/stackgan/stage1 --workdir runs/stackgan/stage2 --mode sample --captions FILE
+  python launch.py --config experiments/stackgan.py:stage=2,stage1=runs/stackgan/stage1 --workdir runs/stackgan/stage2 --mode eval
+  python experiments/figures/stackgan_table.py --runs runs/stackgan --out docs/figures
+
+(the table's --runs names the folder holding stage1/ and stage2/.)
 
 Args: ``stage=1|2``, ``stage1=DIR`` (stage II: the stage I run's workdir; stored as
 `stackgan.stage1_workdir`), ``data=fashion_mnist_captions|captioned_shapes``,
