@@ -96,7 +96,9 @@ def load_stage1(workdir: str, config):
     stage1 = ml_collections.ConfigDict(json.load(f))
   if stage1.method != "stackgan" or int(stage1.stackgan.stage) != 1:
     raise ValueError(f"{workdir} is not a stackgan stage I run (method {stage1.method!r}).")
-  for key in ("data.name", "model.vocab_size", "model.text_encoder"):
+  # model.z_dim: stage II draws stage I's z (the head of its latent); a different value
+  # here would be ignored, silently
+  for key in ("data.name", "model.vocab_size", "model.text_encoder", "model.z_dim"):
     a, b = stage1[key.split(".")[0]][key.split(".")[1]], config[key.split(".")[0]][
         key.split(".")[1]]
     if a != b:

@@ -159,3 +159,13 @@ def test_bad_stackgan_keys_name_the_key(key, value):
   from gan_jax import validate
   with pytest.raises(ValueError, match=f"{key}={value}"):
     validate.validate(tiny(1, **{key: value}))
+
+
+def test_stage2_refuses_a_z_dim_other_than_stage1s(tmp_path):
+  """Stage II's latent starts with stage I's z: its own model.z_dim must agree (it was
+  ignored, silently)."""
+  import json
+  with open(tmp_path / "config.json", "w") as f:
+    json.dump(tiny(1).to_dict(), f)
+  with pytest.raises(ValueError, match="model.z_dim"):
+    train.Run(tiny(2, str(tmp_path), **{"model.z_dim": 50}))
