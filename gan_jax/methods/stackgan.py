@@ -56,6 +56,9 @@ def check(config) -> None:
   if "stackgan" not in config:
     raise ValueError("method stackgan needs config.stackgan (stage, stage1_workdir, "
                      "kl_weight, residual_blocks); start from experiments/stackgan.py.")
+  if config.data.name not in ("captioned_shapes", "fashion_mnist_captions"):
+    raise ValueError(f"method stackgan needs captioned data (data.name=captioned_shapes or "
+                     f"fashion_mnist_captions), got {config.data.name!r}.")
   if config.model.z_dist != "normal":
     raise ValueError(f"model.z_dist={config.model.z_dist!r}: stackgan's latent carries the "
                      "conditioning augmentation's N(0, I) noise; set --config.model.z_dist=normal.")

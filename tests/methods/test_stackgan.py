@@ -152,12 +152,15 @@ def test_launch_stage2_then_sample_captions_and_eval(stage1_run, tmp_path, smoke
   assert up.shape == (1, 64, 64, 1) and np.all(np.diff(up[0, 0, :, 0]) >= 0)
 
 
-@pytest.mark.parametrize("key,value", [("stackgan.residual_blocks", -1),
-                                       ("stackgan.stage", 3)])
-def test_bad_stackgan_keys_name_the_key(key, value):
-  """A negative block count used to build stage II with none, silently."""
+@pytest.mark.parametrize("key,value,expected", [
+    ("stackgan.residual_blocks", -1, "stackgan.residual_blocks=-1"),
+    ("stackgan.stage", 3, "stackgan.stage=3"),
+    ("data.name", "fashion_mnist", "captioned data .* got 'fashion_mnist'")])
+def test_bad_stackgan_keys_name_the_key(key, value, expected):
+  """A negative block count used to build stage II with none, silently; uncaptioned data
+  passed validation and failed later with KeyError 'tokens'."""
   from gan_jax import validate
-  with pytest.raises(ValueError, match=f"{key}={value}"):
+  with pytest.raises(ValueError, match=expected):
     validate.validate(tiny(1, **{key: value}))
 
 
