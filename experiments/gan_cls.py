@@ -38,7 +38,9 @@ layer norm, R1, minibatch stddev); with nearest x2 + 3x3 convolutions in G
 GAN (`mismatch=false`) draws all three backgrounds and coloured blobs by step 300, but
 GAN-CLS (the mismatched term) still collapsed by step 500, D winning (d_fake -5.9,
 d_wrong -5.0). docs/figures.md, gan_cls_table, has the measurements; captioned
-Fashion-MNIST trains with every variant, so it stays the default.
+Fashion-MNIST trains with every variant, so it stays the default. Captioned-shapes
+checkpoints made before nearest became their default (2026-12-08) hold transposed
+convolutions: load them with `--config.model.g_upsample=transpose`.
 
 Scores (`--mode eval`, eval group `text2image`, gan_jax/metrics/text2image.py): an
 attribute classifier's per-attribute and all-correct accuracy against the captions'
