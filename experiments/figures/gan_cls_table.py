@@ -83,7 +83,13 @@ def references(protocol: dict, data: str) -> dict:
 
 def markdown(rows: dict, steps: dict, data: str = "captioned_shapes") -> str:
   size = 32 if data == "captioned_shapes" else 28
-  lines = [f"{data}, {size} px; runs at steps {steps}."]
+  return "\n".join([f"{data}, {size} px; runs at steps {steps}."] + split_tables(rows, data)) + "\n"
+
+
+def split_tables(rows: dict, data: str) -> list[str]:
+  """Markdown lines: per split (held-out, then seen phrasings) a table of each row's
+  per-attribute accuracies and FID (also stackgan_table's)."""
+  lines = []
   for split, title in (("test", "held-out phrasings"), ("test_seen", "seen phrasings")):
     head = ["system"] + [f"{a} acc" for a in COLUMNS[data]] + ["FID"]
     lines += ["", f"Split `{split}`: {title}.", "", "| " + " | ".join(head) + " |",
@@ -92,7 +98,7 @@ def markdown(rows: dict, steps: dict, data: str = "captioned_shapes") -> str:
       keys = [f"{split}_{a}_acc" for a in COLUMNS[data]] + [f"{split}_fid"]
       cells = [f"{s[k]:.3f}" if k in s else "-" for k in keys]
       lines.append("| " + " | ".join([label] + cells) + " |")
-  return "\n".join(lines) + "\n"
+  return lines
 
 
 def sample_grid(workdir: str, captions, seed: int = 0):

@@ -29,13 +29,12 @@ import os
 import jax
 import numpy as np
 
-from experiments.figures import _common, _translation
+from experiments.figures import _common, _translation, gan_cls_table
 from gan_jax import data as data_lib, sampling, train, viz
 from gan_jax.metrics import text2image
 
 NAME = "stackgan_table"
-COLUMNS = {"captioned_shapes": ("shape", "colour", "size", "position", "background", "all"),
-           "fashion_mnist_captions": ("class",)}
+COLUMNS = gan_cls_table.COLUMNS
 CAPTIONS = {"captioned_shapes": (
     "a large red circle in the centre on a dark background",
     "there is a small yellow star on the left on a light background",
@@ -91,16 +90,8 @@ def paired_scores(workdir: str, num_samples: int = 0, seed: int = 0):
 
 
 def markdown(rows: dict, steps: dict, data: str) -> str:
-  lines = [f"{data}; stage I at step {steps['stage1']}, stage II at step {steps['stage2']}."]
-  for split, title in (("test", "held-out phrasings"), ("test_seen", "seen phrasings")):
-    head = ["system"] + [f"{a} acc" for a in COLUMNS[data]] + ["FID"]
-    lines += ["", f"Split `{split}`: {title}.", "", "| " + " | ".join(head) + " |",
-              "| " + " | ".join("---" for _ in head) + " |"]
-    for label, s in rows.items():
-      keys = [f"{split}_{a}_acc" for a in COLUMNS[data]] + [f"{split}_fid"]
-      cells = [f"{s[k]:.3f}" if k in s else "-" for k in keys]
-      lines.append("| " + " | ".join([label] + cells) + " |")
-  return "\n".join(lines) + "\n"
+  title = f"{data}; stage I at step {steps['stage1']}, stage II at step {steps['stage2']}."
+  return "\n".join([title] + gan_cls_table.split_tables(rows, data)) + "\n"
 
 
 def sample_rows(workdir: str, captions, seed: int = 0):
